@@ -1,0 +1,46 @@
+"""The glassnet error family.
+
+Every error glassnet raises on purpose derives from :class:`GlassnetError`, and also from the
+built-in class a Python user would expect (``ValueError``, ``TypeError``...), so both
+``except gn.GlassnetError`` and ``except ValueError`` work.
+"""
+
+import difflib
+
+
+class GlassnetError(Exception):
+    """Base class of every error glassnet raises on purpose."""
+
+
+class ShapeError(GlassnetError, ValueError):
+    """Shapes that do not fit together (matmul, broadcasting, a layer's input)."""
+
+
+class GlassnetTypeError(GlassnetError, TypeError):
+    """A value of the wrong kind (a string where numbers are needed, ints where floats are)."""
+
+
+class GlassnetValueError(GlassnetError, ValueError):
+    """A value outside what an argument accepts."""
+
+
+class UnknownIdentifierError(GlassnetError, ValueError):
+    """A string name (optimizer, loss, activation...) that glassnet does not know."""
+
+
+class FileFormatError(GlassnetError, ValueError):
+    """A file that is truncated, corrupted, of another format or version, or mismatched."""
+
+
+class AnomalyError(GlassnetError, FloatingPointError):
+    """An op produced NaN or inf while ``gn.detect_anomaly()`` was on."""
+
+
+def unknown_identifier(kind, name, valid):
+    """Build an :class:`UnknownIdentifierError` that suggests the closest valid names."""
+    valid = sorted(valid)
+    close = difflib.get_close_matches(str(name).lower(), valid, n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return UnknownIdentifierError(
+        f"Unknown {kind} {name!r}.{hint} Valid names: {', '.join(valid)}."
+    )

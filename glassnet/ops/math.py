@@ -1,0 +1,373 @@
+"""Elementwise arithmetic, elementary functions and matmul.
+
+Each op is a :class:`Function` with ``forward`` on arrays and ``backward`` on gradient
+Tensors side by side. Binary ops broadcast like NumPy; their backward sums each gradient back
+to its input's shape (``sum_to``).
+"""
+
+import builtins
+
+from glassnet.backend import xp
+from glassnet.errors import ShapeError
+from glassnet.tensor import Function, Tensor, as_tensor
+
+
+def _pair(a, b):
+    """Two Tensors; a Python scalar takes the other operand's float dtype."""
+    if isinstance(a, Tensor):
+        return a, as_tensor(b, like=a)
+    b = as_tensor(b)
+    return as_tensor(a, like=b), b
+
+
+# ------------------------------------------------------------------------ arithmetic
+class Add(Function):
+    """y = a + b;  dy/da = 1, dy/db = 1."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return gy.sum_to(a.shape), gy.sum_to(b.shape)
+
+
+class Sub(Function):
+    """y = a - b;  dy/da = 1, dy/db = -1."""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return gy.sum_to(a.shape), (-gy).sum_to(b.shape)
+
+
+class Mul(Function):
+    """y = a * b;  dy/da = b, dy/db = a."""
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return (gy * b).sum_to(a.shape), (gy * a).sum_to(b.shape)
+
+
+class Div(Function):
+    """y = a / b;  dy/da = 1/b, dy/db = -a/b^2."""
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy / b
+        return ga.sum_to(a.shape), (-ga * a / b).sum_to(b.shape)
+
+
+class Neg(Function):
+    """y = -x;  dy/dx = -1."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class PowScalar(Function):
+    """y = x^c for a constant c;  dy/dx = c x^(c-1)."""
+
+    def __init__(self, exponent):
+        self.c = exponent
+
+    def forward(self, x):
+        return x ** xp.asarray(self.c, dtype=x.dtype) if x.dtype.kind == "f" else x**self.c
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        return gy * self.c * x ** (self.c - 1)
+
+
+class Pow(Function):
+    """y = a^b for tensors;  dy/da = b a^(b-1), dy/db = a^b ln a."""
+
+    def forward(self, a, b):
+        return a**b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        y = self.output()
+        ga = gy * b * a ** (b - 1)
+        gb = gy * y * log(a) if b.requires_grad else None
+        return ga.sum_to(a.shape), (gb.sum_to(b.shape) if gb is not None else None)
+
+
+class Cast(Function):
+    """y = x converted to another dtype;  the gradient is cast back."""
+
+    def __init__(self, dtype):
+        self.dtype = xp.dtype(dtype)
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return cast(gy, self.inputs[0].dtype)
+
+
+# ------------------------------------------------------------------------ elementary functions
+class Exp(Function):
+    """y = e^x;  dy/dx = y."""
+
+    def forward(self, x):
+        return xp.exp(x)
+
+    def backward(self, gy):
+        return gy * self.output()
+
+
+class Log(Function):
+    """y = ln x;  dy/dx = 1/x."""
+
+    def forward(self, x):
+        return xp.log(x)
+
+    def backward(self, gy):
+        return gy / self.inputs[0]
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  dy/dx = 1 / (2 y)."""
+
+    def forward(self, x):
+        return xp.sqrt(x)
+
+    def backward(self, gy):
+        return gy / (2 * self.output())
+
+
+class Sin(Function):
+    """y = sin x;  dy/dx = cos x."""
+
+    def forward(self, x):
+        return xp.sin(x)
+
+    def backward(self, gy):
+        return gy * cos(self.inputs[0])
+
+
+class Cos(Function):
+    """y = cos x;  dy/dx = -sin x."""
+
+    def forward(self, x):
+        return xp.cos(x)
+
+    def backward(self, gy):
+        return gy * -sin(self.inputs[0])
+
+
+class Tanh(Function):
+    """y = tanh x;  dy/dx = 1 - y^2."""
+
+    def forward(self, x):
+        return xp.tanh(x)
+
+    def backward(self, gy):
+        y = self.output()
+        return gy * (1 - y * y)
+
+
+class Abs(Function):
+    """y = |x|;  dy/dx = sign(x) (0 at 0)."""
+
+    def forward(self, x):
+        return xp.abs(x)
+
+    def backward(self, gy):
+        return gy * Tensor(xp.sign(self.inputs[0].data))
+
+
+class Maximum(Function):
+    """y = max(a, b) elementwise;  the gradient goes to the larger (split evenly on ties)."""
+
+    def forward(self, a, b):
+        return xp.maximum(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        wa = (a.data > b.data) + 0.5 * (a.data == b.data)
+        wa = Tensor(wa.astype(gy.dtype))
+        return (gy * wa).sum_to(a.shape), (gy * (1 - wa)).sum_to(b.shape)
+
+
+class Minimum(Function):
+    """y = min(a, b) elementwise;  the gradient goes to the smaller (split evenly on ties)."""
+
+    def forward(self, a, b):
+        return xp.minimum(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        wa = (a.data < b.data) + 0.5 * (a.data == b.data)
+        wa = Tensor(wa.astype(gy.dtype))
+        return (gy * wa).sum_to(a.shape), (gy * (1 - wa)).sum_to(b.shape)
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi);  dy/dx = 1 inside [lo, hi], 0 outside."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        return xp.clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        inside = xp.ones(x.shape, dtype=bool)
+        if self.lo is not None:
+            inside &= x >= self.lo
+        if self.hi is not None:
+            inside &= x <= self.hi
+        return gy * Tensor(inside.astype(gy.dtype))
+
+
+class Where(Function):
+    """y = a where condition else b;  the gradient flows to the chosen side."""
+
+    def __init__(self, condition):
+        self.condition = condition
+
+    def forward(self, a, b):
+        return xp.where(self.condition, a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        mask = Tensor(xp.asarray(self.condition, dtype=gy.dtype))
+        return (gy * mask).sum_to(a.shape), (gy * (1 - mask)).sum_to(b.shape)
+
+
+# ------------------------------------------------------------------------ matmul
+class MatMul(Function):
+    """Y = A @ B (NumPy matmul semantics);  dL/dA = dL/dY @ B^T,  dL/dB = A^T @ dL/dY."""
+
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ShapeError(
+                f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and "
+                f"{b.shape} (use * to multiply by a scalar)"
+            )
+        k_a, k_b = a.shape[-1], (b.shape[0] if b.ndim == 1 else b.shape[-2])
+        if k_a != k_b:
+            raise ShapeError(
+                f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last axis of the "
+                f"first ({k_a}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} "
+                f"axis of the second ({k_b})"
+            )
+        return a @ b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        a2 = a if a.ndim > 1 else a.reshape(1, -1)
+        b2 = b if b.ndim > 1 else b.reshape(-1, 1)
+        out_shape = xp.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (
+            a2.shape[-2],
+            b2.shape[-1],
+        )
+        gy = gy.reshape(out_shape)
+        ga = gy @ b2.transpose(*range(b2.ndim - 2), b2.ndim - 1, b2.ndim - 2)
+        gb = a2.transpose(*range(a2.ndim - 2), a2.ndim - 1, a2.ndim - 2) @ gy
+        return ga.sum_to(a2.shape).reshape(a.shape), gb.sum_to(b2.shape).reshape(b.shape)
+
+
+# ------------------------------------------------------------------------ functional forms
+def add(a, b):
+    return Add()(*_pair(a, b))
+
+
+def sub(a, b):
+    return Sub()(*_pair(a, b))
+
+
+def mul(a, b):
+    return Mul()(*_pair(a, b))
+
+
+def div(a, b):
+    return Div()(*_pair(a, b))
+
+
+def neg(x):
+    return Neg()(x)
+
+
+def power(x, exponent):
+    """x ** exponent; a constant exponent takes the cheaper PowScalar path."""
+    if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
+        return PowScalar(exponent)(x)
+    return Pow()(*_pair(x, exponent))
+
+
+def cast(x, dtype):
+    return Cast(dtype)(x)
+
+
+def exp(x):
+    """e^x, elementwise."""
+    return Exp()(x)
+
+
+def log(x):
+    """Natural logarithm, elementwise."""
+    return Log()(x)
+
+
+def sqrt(x):
+    return Sqrt()(x)
+
+
+def sin(x):
+    return Sin()(x)
+
+
+def cos(x):
+    return Cos()(x)
+
+
+def tanh(x):
+    return Tanh()(x)
+
+
+def abs(x):  # noqa: A001 - mirrors numpy.abs
+    return Abs()(x)
+
+
+def maximum(a, b):
+    return Maximum()(*_pair(a, b))
+
+
+def minimum(a, b):
+    return Minimum()(*_pair(a, b))
+
+
+def clip(x, min=None, max=None):  # noqa: A002 - NumPy/PyTorch argument names
+    """Clip to [min, max]; either bound may be None."""
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    if min is not None and max is not None and builtins.max(min, max) != max:
+        raise ValueError(f"clip: min ({min}) must not exceed max ({max})")
+    return Clip(min, max)(x)
+
+
+def where(condition, a, b):
+    """Elementwise choice: a where condition is true, else b (gradients follow the choice)."""
+    condition = condition.data if isinstance(condition, Tensor) else xp.asarray(condition)
+    a, b = _pair(a, b)
+    return Where(condition.astype(bool))(a, b)
+
+
+def matmul(a, b):
+    """Matrix product with NumPy's rules (1-D operands, batched broadcasting)."""
+    return MatMul()(*_pair(a, b))
