@@ -1,0 +1,263 @@
+"""Data utilities: one-hot encoding, normalization, train/validation split.
+
+``to_categorical`` and ``normalize`` follow Keras (``keras.utils``). The min-max and z-score
+helpers return the statistics they used, so validation and test data can be transformed with
+the *training* statistics. All randomness comes from ``glassnet.config.get_rng()``.
+
+Example:
+    >>> from glassnet.utils import to_categorical
+    >>> to_categorical([0, 2, 1]).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+"""
+
+import math
+
+from glassnet.backend import xp
+from glassnet.config import config, get_rng
+from glassnet.errors import ShapeError
+
+
+def _as_array(a):
+    """An ndarray from an array, list or glassnet Tensor."""
+    return xp.asarray(a.data if hasattr(a, "data") and hasattr(a, "requires_grad") else a)
+
+
+def _describe(values, positions, limit=5):
+    pairs = zip(values[:limit], positions[:limit], strict=True)
+    shown = ", ".join(f"{v} at index {p}" for v, p in pairs)
+    more = f" and {len(values) - limit} more" if len(values) > limit else ""
+    return shown + more
+
+
+def to_categorical(y, num_classes=None, dtype="float32"):
+    """Convert integer class labels to one-hot rows (Keras's ``to_categorical``).
+
+    ``out[..., k] = 1`` where ``y == k``, else 0. A trailing axis of size 1 is dropped first
+    (labels ``(n, 1)`` give ``(n, num_classes)``, as in Keras).
+
+    Args:
+        y: integer labels (array, list or Tensor), any shape; integer-valued floats accepted.
+        num_classes: number of classes; default ``max(y) + 1``.
+        dtype: dtype of the result.
+
+    Returns:
+        Array of shape ``y.shape + (num_classes,)`` (minus a trailing 1) of ``dtype``.
+
+    Raises:
+        ValueError: a label is negative, not an integer, or >= ``num_classes`` (the message
+            names the offending labels and where they are).
+
+    Example:
+        >>> from glassnet.utils import to_categorical
+        >>> to_categorical([[1], [0]], num_classes=3).tolist()
+        [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    """
+    y = _as_array(y)
+    if y.dtype == xp.bool_ or not (
+        xp.issubdtype(y.dtype, xp.integer) or xp.issubdtype(y.dtype, xp.floating)
+    ):
+        raise ValueError(f"to_categorical: y must hold integer labels, got dtype {y.dtype}")
+    shape = y.shape
+    if len(shape) > 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    flat = y.reshape(-1)
+    if xp.issubdtype(flat.dtype, xp.floating):
+        bad = xp.flatnonzero(~xp.isfinite(flat) | (flat != xp.round(flat)))
+        if bad.size:
+            raise ValueError(
+                "to_categorical: labels must be whole numbers, got "
+                + _describe(flat[bad].tolist(), bad.tolist())
+            )
+    flat = flat.astype(xp.int64)
+    if num_classes is None:
+        if flat.size == 0:
+            raise ValueError("to_categorical: y is empty; pass num_classes")
+        num_classes = int(flat.max()) + 1
+    if isinstance(num_classes, bool) or int(num_classes) != num_classes or num_classes < 1:
+        raise ValueError(f"to_categorical: num_classes must be a positive integer, "
+                         f"got {num_classes!r}")
+    num_classes = int(num_classes)
+    bad = xp.flatnonzero((flat < 0) | (flat >= num_classes))
+    if bad.size:
+        raise ValueError(
+            f"to_categorical: labels must be in [0, {num_classes - 1}] for "
+            f"num_classes={num_classes}, got " + _describe(flat[bad].tolist(), bad.tolist())
+        )
+    out = xp.zeros((flat.size, num_classes), dtype=dtype)
+    out[xp.arange(flat.size), flat] = 1
+    return out.reshape(shape + (num_classes,))
+
+
+def normalize(x, axis=-1, order=2):
+    """Scale ``x`` to unit ``order``-norm along ``axis`` (Keras's ``utils.normalize``).
+
+    ``x / ||x||_order`` with a norm of 0 left as 0 (divided by 1).
+
+    Example:
+        >>> from glassnet.utils import normalize
+        >>> normalize([[3.0, 4.0]]).tolist()
+        [[0.6000000238418579, 0.800000011920929]]
+    """
+    x = _float(x)
+    norm = xp.linalg.norm(x, ord=order, axis=axis, keepdims=True).astype(x.dtype)
+    norm[norm == 0] = 1
+    return x / norm
+
+
+def _float(x):
+    """Float arrays keep their dtype; lists, numbers and integer arrays become the default
+    float (float32), as Python floats do in ``gn.tensor``."""
+    if not isinstance(x, xp.ndarray) and not hasattr(x, "requires_grad"):
+        return xp.asarray(x, dtype=config.default_float)
+    x = _as_array(x)
+    if not xp.issubdtype(x.dtype, xp.floating):
+        x = x.astype(config.default_float)
+    return x
+
+
+def minmax_normalize(x, feature_range=(0.0, 1.0), axis=0, stats=None):
+    """Min-max scaling to ``feature_range``, returning the statistics used.
+
+    ``x' = lo + (x - min) * (hi - lo) / (max - min)``, with ``min``/``max`` taken over ``axis``
+    (per feature by default; ``axis=None`` for one global pair, e.g. image pixels). A constant
+    feature (``max == min``) is mapped to ``lo``.
+
+    Args:
+        x: data; integer data (uint8 images) becomes float32, float data keeps its dtype.
+        feature_range: ``(lo, hi)``.
+        axis: axis or axes reduced to compute the statistics.
+        stats: ``{"min": ..., "max": ...}`` from an earlier call (the training data's) to apply
+            instead of computing new ones.
+
+    Returns:
+        ``(x_scaled, stats)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.utils import minmax_normalize
+        >>> train, stats = minmax_normalize(np.array([[0.0], [10.0]]))
+        >>> test, _ = minmax_normalize(np.array([[5.0], [20.0]]), stats=stats)
+        >>> test.ravel().tolist()
+        [0.5, 2.0]
+    """
+    x = _float(x)
+    lo, hi = feature_range
+    if not lo < hi:
+        raise ValueError(f"minmax_normalize: feature_range must have lo < hi, got "
+                         f"{feature_range!r}")
+    if stats is None:
+        stats = {"min": x.min(axis=axis, keepdims=True), "max": x.max(axis=axis, keepdims=True)}
+    span = (stats["max"] - stats["min"]).astype(x.dtype)
+    span[span == 0] = 1
+    scale = xp.asarray((hi - lo), dtype=x.dtype) / span
+    out = x - stats["min"].astype(x.dtype)
+    out *= scale
+    out += xp.asarray(lo, dtype=x.dtype)
+    return out, stats
+
+
+def zscore_normalize(x, axis=0, stats=None, epsilon=0.0):
+    """Standardize to zero mean and unit variance, returning the statistics used.
+
+    ``x' = (x - mean) / (std + epsilon)`` over ``axis`` (population std, ``ddof=0``). A
+    constant feature (``std == 0``) is divided by 1 instead.
+
+    Args:
+        x: data; integer data becomes float32, float data keeps its dtype.
+        axis: axis or axes reduced to compute the statistics (``None``: global).
+        stats: ``{"mean": ..., "std": ...}`` from an earlier call (the training data's).
+        epsilon: added to the std.
+
+    Returns:
+        ``(x_standardized, stats)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.utils import zscore_normalize
+        >>> z, stats = zscore_normalize(np.array([[1.0], [3.0]]))
+        >>> z.ravel().tolist(), stats["mean"].ravel().tolist(), stats["std"].ravel().tolist()
+        ([-1.0, 1.0], [2.0], [1.0])
+    """
+    x = _float(x)
+    if stats is None:
+        stats = {"mean": x.mean(axis=axis, keepdims=True), "std": x.std(axis=axis, keepdims=True)}
+    std = stats["std"].astype(x.dtype, copy=True)
+    std[std == 0] = 1
+    out = x - stats["mean"].astype(x.dtype)
+    out /= std + xp.asarray(epsilon, dtype=x.dtype)
+    return out, stats
+
+
+def train_validation_split(x, y=None, validation_split=0.2, shuffle=True, stratify=None):
+    """Split data into a training part and a validation part.
+
+    The validation part has ``ceil(validation_split * n)`` samples. With ``shuffle=False`` it is
+    the *last* part of the data (as Keras's ``fit(validation_split=...)``); with
+    ``shuffle=True`` samples are permuted with glassnet's RNG first (reproducible with
+    ``gn.manual_seed``). With ``stratify``, the split is done class by class, so each class
+    keeps its proportion in both parts.
+
+    Args:
+        x: features, first axis = samples.
+        y: targets with the same first axis, or None.
+        validation_split: fraction in (0, 1).
+        shuffle: shuffle before splitting.
+        stratify: None/False; True to stratify by ``y`` (integer labels, or one-hot rows); or
+            an array of n class labels.
+
+    Returns:
+        ``(x_train, y_train), (x_val, y_val)`` (``y_*`` are None when ``y`` is None).
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.utils import train_validation_split
+        >>> (xt, yt), (xv, yv) = train_validation_split(np.arange(10), np.arange(10),
+        ...                                             validation_split=0.2, shuffle=False)
+        >>> xv.tolist()
+        [8, 9]
+    """
+    x = _as_array(x)
+    n = x.shape[0] if x.ndim else 0
+    if y is not None:
+        y = _as_array(y)
+        if y.ndim == 0 or y.shape[0] != n:
+            raise ShapeError(f"train_validation_split: x has {n} samples but y has "
+                             f"{y.shape[0] if y.ndim else 0}")
+    if not 0 < validation_split < 1:
+        raise ValueError(f"train_validation_split: validation_split must be in (0, 1), "
+                         f"got {validation_split!r}")
+    if stratify is True:
+        if y is None:
+            raise ValueError("train_validation_split: stratify=True needs y")
+        labels = y.argmax(axis=-1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(n, -1)[:, 0]
+    elif stratify is None or stratify is False:
+        labels = None
+    else:
+        labels = _as_array(stratify).reshape(-1)
+        if labels.shape[0] != n:
+            raise ShapeError(f"train_validation_split: stratify has {labels.shape[0]} labels "
+                             f"for {n} samples")
+    groups = [xp.arange(n)] if labels is None else [
+        xp.flatnonzero(labels == c) for c in xp.unique(labels)
+    ]
+    train_parts, val_parts = [], []
+    for index in groups:
+        if shuffle:
+            index = get_rng().permutation(index)
+        n_val = math.ceil(round(validation_split * index.size, 9))
+        train_parts.append(index[: index.size - n_val])
+        val_parts.append(index[index.size - n_val :])
+    train_index, val_index = xp.concatenate(train_parts), xp.concatenate(val_parts)
+    if labels is not None:  # undo the grouping by class
+        order = get_rng().permutation if shuffle else xp.sort
+        train_index, val_index = order(train_index), order(val_index)
+    if train_index.size == 0 or val_index.size == 0:
+        raise ValueError(
+            f"train_validation_split: {n} samples cannot be split with validation_split="
+            f"{validation_split} (one part would be empty)"
+        )
+
+    def take(a, index):
+        return None if a is None else a[index]
+
+    return (take(x, train_index), take(y, train_index)), (take(x, val_index), take(y, val_index))
