@@ -6,16 +6,22 @@ gradients are being recorded, remembers the :class:`Function` that made it (its 
 gradients of its inputs. Every op lives in ``glassnet/ops`` as a Function subclass with
 ``forward`` (on arrays) and ``backward`` (on gradient Tensors) side by side; because backward
 is written with Tensor operations, ``backward(create_graph=True)`` records a graph of the
-gradient itself, and second derivatives come for free.
+gradient itself, and second derivatives come for free. :func:`grad` returns gradients instead
+of storing them in ``.grad`` (like ``torch.autograd.grad``).
 """
 
 import weakref
 
 from glassnet.backend import xp
 from glassnet.config import config
-from glassnet.errors import AnomalyError, GlassnetTypeError, ShapeError
+from glassnet.errors import AnomalyError, GlassnetError, GlassnetTypeError, ShapeError
 
 _NUMERIC_KINDS = "biuf"
+_SCALARS = (int, float, xp.integer, xp.floating)  # "weak" scalars: they take a tensor's dtype
+
+# Callables hook(function, inputs, outputs) run after every op; ``gn.trace`` adds one. Empty
+# (and so free) unless a trace is active; suspended while backward() runs.
+_op_hooks = []
 
 
 def _to_array(data, dtype=None):
@@ -100,6 +106,10 @@ class Tensor:
     def __len__(self):
         return len(self.data)
 
+    def __iter__(self):
+        """Iterate over the first axis (each item is a differentiable ``self[i]``)."""
+        return (self[i] for i in range(len(self.data)))
+
     def __repr__(self):
         body = xp.array2string(self.data, separator=", ", prefix="tensor(")
         extras = []
@@ -155,35 +165,36 @@ class Tensor:
         return id(self)
 
     # ----------------------------------------------------------------- operators
+    # (they call the op classes directly: one op is the hot path of every model)
     def __add__(self, other):
-        return _math.add(self, as_tensor(other, like=self))
+        return _math.Add()(self, as_tensor(other, like=self))
 
     def __radd__(self, other):
-        return _math.add(as_tensor(other, like=self), self)
+        return _math.Add()(as_tensor(other, like=self), self)
 
     def __sub__(self, other):
-        return _math.sub(self, as_tensor(other, like=self))
+        return _math.Sub()(self, as_tensor(other, like=self))
 
     def __rsub__(self, other):
-        return _math.sub(as_tensor(other, like=self), self)
+        return _math.Sub()(as_tensor(other, like=self), self)
 
     def __mul__(self, other):
-        return _math.mul(self, as_tensor(other, like=self))
+        return _math.Mul()(self, as_tensor(other, like=self))
 
     def __rmul__(self, other):
-        return _math.mul(as_tensor(other, like=self), self)
+        return _math.Mul()(as_tensor(other, like=self), self)
 
     def __truediv__(self, other):
-        return _math.div(self, as_tensor(other, like=self))
+        return _math.Div()(self, as_tensor(other, like=self))
 
     def __rtruediv__(self, other):
-        return _math.div(as_tensor(other, like=self), self)
+        return _math.Div()(as_tensor(other, like=self), self)
 
     def __matmul__(self, other):
-        return _math.matmul(self, as_tensor(other, like=self))
+        return _math.MatMul()(self, as_tensor(other, like=self))
 
     def __rmatmul__(self, other):
-        return _math.matmul(as_tensor(other, like=self), self)
+        return _math.MatMul()(as_tensor(other, like=self), self)
 
     def __pow__(self, other):
         return _math.power(self, other)
@@ -192,7 +203,7 @@ class Tensor:
         return _math.power(as_tensor(other, like=self), self)
 
     def __neg__(self):
-        return _math.neg(self)
+        return _math.Neg()(self)
 
     def __pos__(self):
         return self
@@ -338,29 +349,65 @@ class Tensor:
             create_graph: record the backward computation itself, so that the gradients are
                 differentiable (second derivatives, Hessian-vector products).
         """
-        if not self.requires_grad:
-            raise GlassnetTypeError(
-                "backward(): this tensor does not require grad and has no graph; create the "
-                "inputs with requires_grad=True (and not inside gn.no_grad())"
-            )
-        if grad is None:
-            if self.data.size != 1:
-                raise ShapeError(
-                    f"backward(): grad can be omitted only for a tensor with one element, "
-                    f"but this tensor has shape {self.shape}; pass grad= of the same shape "
-                    f"(or reduce it first, e.g. y.sum().backward())"
-                )
-            grad = Tensor(xp.ones_like(self.data))
-        else:
-            grad = as_tensor(grad, like=self)
-            if grad.shape != self.shape:
-                raise ShapeError(
-                    f"backward(): grad has shape {grad.shape}, expected {self.shape}"
-                )
-        from glassnet.config import using_config
+        _backward(self, grad, create_graph, capture=None, caller="backward()")
 
-        with using_config("enable_grad", create_graph):
-            _run_backward(self, grad)
+
+def grad(output, inputs, grad_output=None, create_graph=False):
+    """Gradients of ``output`` with respect to ``inputs``, returned instead of stored.
+
+    Like ``torch.autograd.grad``: no ``.grad`` attribute changes, so it can be used inside a
+    function that is itself differentiated (gradient penalties, Hessian-vector products).
+
+    Args:
+        output: the Tensor to differentiate.
+        inputs: a Tensor or a list of Tensors (leaves or intermediate results).
+        grad_output: d(L)/d(output); may be omitted when output has one element.
+        create_graph: make the returned gradients differentiable.
+
+    Returns:
+        A list with one gradient Tensor per input (None where output does not depend on it).
+
+    Example:
+        >>> import glassnet as gn
+        >>> from glassnet.tensor import grad
+        >>> x = gn.tensor(3.0, requires_grad=True)
+        >>> (dx,) = grad(x**3, x, create_graph=True)
+        >>> dx.item(), grad(dx, x)[0].item(), x.grad
+        (27.0, 18.0, None)
+    """
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    capture = {id(x): None for x in inputs}
+    _backward(output, grad_output, create_graph, capture, caller="grad()")
+    return [capture[id(x)] for x in inputs]
+
+
+def _backward(root, grad, create_graph, capture, caller):
+    """Check ``grad`` against ``root``, then run the backward pass with grad mode set."""
+    if not root.requires_grad:
+        raise GlassnetTypeError(
+            f"{caller}: this tensor does not require grad and has no graph; create the "
+            "inputs with requires_grad=True (and not inside gn.no_grad())"
+        )
+    if grad is None:
+        if root.data.size != 1:
+            raise ShapeError(
+                f"{caller}: grad can be omitted only for a tensor with one element, "
+                f"but this tensor has shape {root.shape}; pass grad= of the same shape "
+                f"(or reduce it first, e.g. y.sum().backward())"
+            )
+        grad = Tensor(xp.ones_like(root.data))
+    else:
+        grad = as_tensor(grad, like=root)
+        if grad.shape != root.shape:
+            raise ShapeError(f"{caller}: grad has shape {grad.shape}, expected {root.shape}")
+    hooks = _op_hooks[:]
+    _op_hooks.clear()  # ops run by backward itself are not traced
+    old, config.enable_grad = config.enable_grad, create_graph
+    try:
+        _run_backward(root, grad, create_graph, capture)
+    finally:
+        config.enable_grad = old
+        _op_hooks[:] = hooks
 
 
 def _topological_functions(root):
@@ -383,14 +430,43 @@ def _topological_functions(root):
     return order
 
 
-def _accumulate(tensor, grad):
-    tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+def _accumulate(tensor, grad, owned=None):
+    """Add ``grad`` into ``tensor.grad``.
+
+    With ``owned`` (a set of array ids, first-order backward only) a stored gradient must own
+    writable memory not shared with another stored gradient, so that optimizers and clipping
+    may update ``.grad.data`` in place: views (a broadcast ``sum`` gradient) and arrays already
+    handed to another tensor (``a + b`` gives both the same gradient) are copied.
+    """
+    if tensor.grad is not None:
+        tensor.grad = tensor.grad + grad
+        return
+    if owned is not None:
+        data = grad.data
+        if data.base is not None or not data.flags.writeable or id(data) in owned:
+            grad = Tensor(data.copy())
+        owned.add(id(grad.data))
+    tensor.grad = grad
 
 
-def _run_backward(root, grad):
+def _run_backward(root, grad, create_graph=False, capture=None):
+    """Walk the graph from ``root`` back to the leaves, applying each op's backward.
+
+    Gradients go into the ``.grad`` of leaves and of ``retain_grad()`` tensors or, when
+    ``capture`` (a dict ``id(tensor) -> None``) is given, are summed into it instead.
+    """
     grads = {id(root): grad}
-    if root.creator is None or root._retain_grad:
-        _accumulate(root, grad)
+    owned = None if create_graph else {id(grad.data)}
+
+    def deliver(x, gx):
+        if capture is None:
+            _accumulate(x, gx, owned)
+        elif id(x) in capture:
+            previous = capture[id(x)]
+            capture[id(x)] = gx if previous is None else previous + gx
+
+    if root.creator is None or root._retain_grad or capture is not None:
+        deliver(root, grad)
     for function in _topological_functions(root):
         outputs = [ref() for ref in function.outputs]
         gys = [grads.pop(id(y), None) if y is not None else None for y in outputs]
@@ -398,12 +474,15 @@ def _run_backward(root, grad):
             continue
         gys = [
             Tensor(xp.zeros(shape, dtype)) if g is None else g
-            for g, (shape, dtype) in zip(gys, function.output_meta)
+            for g, (shape, dtype) in zip(gys, function.output_meta, strict=True)
         ]
-        gxs = function.backward(*gys)
+        try:
+            gxs = function.backward(*gys)
+        except AnomalyError as error:  # an op inside this backward made NaN/inf: name both
+            raise AnomalyError(f"in the backward of {type(function).__name__}: {error}") from None
         if not isinstance(gxs, tuple):
             gxs = (gxs,)
-        for x, gx in zip(function.inputs, gxs):
+        for x, gx in zip(function.inputs, gxs, strict=False):
             if gx is None or not x.requires_grad:
                 continue
             if gx.data.dtype != x.data.dtype:
@@ -419,12 +498,12 @@ def _run_backward(root, grad):
                     f"NaN/inf in the gradient of an input of shape {x.shape}"
                 )
             if x.creator is None:
-                _accumulate(x, gx)
+                deliver(x, gx)
             else:
                 previous = grads.get(id(x))
                 grads[id(x)] = gx if previous is None else previous + gx
-                if x._retain_grad:
-                    _accumulate(x, gx)
+                if x._retain_grad or capture is not None:
+                    deliver(x, gx)
 
 
 class Function:
@@ -437,17 +516,19 @@ class Function:
     """
 
     def __call__(self, *inputs):
-        inputs = [as_tensor(x) for x in inputs]
+        inputs = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
+        arrays = [x.data for x in inputs]
         try:
-            ys = self.forward(*[x.data for x in inputs])
-        except ValueError as error:
-            if isinstance(error, ShapeError):
+            ys = self.forward(*arrays)
+        except ValueError as error:  # NumPy's shape errors: name the op and the input shapes
+            if isinstance(error, GlassnetError):
                 raise
             shapes = ", ".join(str(x.shape) for x in inputs)
             raise ShapeError(f"{type(self).__name__}: {error} (input shapes {shapes})") from None
-        if not isinstance(ys, tuple):
-            ys = (ys,)
-        outputs = tuple(Tensor(y if isinstance(y, xp.ndarray) else xp.asarray(y)) for y in ys)
+        if isinstance(ys, tuple):
+            outputs = tuple(Tensor(y if isinstance(y, xp.ndarray) else xp.asarray(y)) for y in ys)
+        else:
+            outputs = (Tensor(ys if isinstance(ys, xp.ndarray) else xp.asarray(ys)),)
         if config.detect_anomaly:
             for y in outputs:
                 if y.data.dtype.kind == "f" and not xp.all(xp.isfinite(y.data)):
@@ -456,14 +537,23 @@ class Function:
                         f"detect_anomaly: {type(self).__name__} produced NaN/inf in forward "
                         f"(input shapes {shapes})"
                     )
-        if config.enable_grad and any(x.requires_grad for x in inputs):
-            self.generation = max(x.generation for x in inputs)
-            self.inputs = inputs
-            self.outputs = tuple(weakref.ref(y) for y in outputs)
-            self.output_meta = tuple((y.shape, y.dtype) for y in outputs)
-            for y in outputs:
-                y.set_creator(self)
+        if config.enable_grad:
+            for x in inputs:
+                if x.requires_grad:
+                    self._connect(inputs, outputs)
+                    break
+        for hook in _op_hooks:
+            hook(self, inputs, outputs)
         return outputs if len(outputs) > 1 else outputs[0]
+
+    def _connect(self, inputs, outputs):
+        """Record the graph edges: strong references to inputs, weak ones to outputs."""
+        self.generation = max([x.generation for x in inputs])
+        self.inputs = inputs
+        self.outputs = tuple([weakref.ref(y) for y in outputs])
+        self.output_meta = tuple([(y.data.shape, y.data.dtype) for y in outputs])
+        for y in outputs:
+            y.set_creator(self)
 
     def output(self, index=0):
         return self.outputs[index]()
@@ -480,14 +570,14 @@ def _raw(value):
 
 
 def as_tensor(value, like=None):
-    """Wrap ``value`` as a Tensor (no copy). A Python scalar takes ``like``'s float dtype."""
+    """Wrap ``value`` as a Tensor (no copy).
+
+    A scalar (Python or NumPy number) takes ``like``'s float dtype, so ``x * 2`` and
+    ``x / np.prod(shape)`` keep a float32 ``x`` float32.
+    """
     if isinstance(value, Tensor):
         return value
-    if (
-        like is not None
-        and isinstance(value, (int, float, bool))
-        and like.data.dtype.kind == "f"
-    ):
+    if like is not None and isinstance(value, _SCALARS) and like.data.dtype.kind == "f":
         return Tensor(xp.asarray(value, dtype=like.data.dtype))
     return Tensor(_to_array(value))
 

@@ -87,6 +87,8 @@ class PowScalar(Function):
 
     def backward(self, gy):
         (x,) = self.inputs
+        if self.c == 0:  # d(x^0)/dx = 0 everywhere (0 * x^-1 would be NaN at x = 0)
+            return gy * 0.0
         return gy * self.c * x ** (self.c - 1)
 
 
@@ -98,10 +100,9 @@ class Pow(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        y = self.output()
-        ga = gy * b * a ** (b - 1)
-        gb = gy * y * log(a) if b.requires_grad else None
-        return ga.sum_to(a.shape), (gb.sum_to(b.shape) if gb is not None else None)
+        ga = (gy * b * a ** (b - 1)).sum_to(a.shape) if a.requires_grad else None
+        gb = (gy * self.output() * log(a)).sum_to(b.shape) if b.requires_grad else None
+        return ga, gb
 
 
 class Cast(Function):
@@ -254,19 +255,24 @@ class MatMul(Function):
     """Y = A @ B (NumPy matmul semantics);  dL/dA = dL/dY @ B^T,  dL/dB = A^T @ dL/dY."""
 
     def forward(self, a, b):
-        if a.ndim == 0 or b.ndim == 0:
+        try:
+            return a @ b
+        except ValueError:  # checked only on failure: the hot path is just NumPy's matmul
+            if a.ndim == 0 or b.ndim == 0:
+                raise ShapeError(
+                    f"matmul: both operands need at least 1 dimension, got shapes {a.shape} "
+                    f"and {b.shape} (use * to multiply by a scalar)"
+                ) from None
+            k_a, k_b = a.shape[-1], (b.shape[0] if b.ndim == 1 else b.shape[-2])
+            if k_a != k_b:
+                raise ShapeError(
+                    f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last axis of "
+                    f"the first ({k_a}) must equal the "
+                    f"{'only' if b.ndim == 1 else 'second-to-last'} axis of the second ({k_b})"
+                ) from None
             raise ShapeError(
-                f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and "
-                f"{b.shape} (use * to multiply by a scalar)"
-            )
-        k_a, k_b = a.shape[-1], (b.shape[0] if b.ndim == 1 else b.shape[-2])
-        if k_a != k_b:
-            raise ShapeError(
-                f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last axis of the "
-                f"first ({k_a}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} "
-                f"axis of the second ({k_b})"
-            )
-        return a @ b
+                f"matmul: the batch axes of shapes {a.shape} and {b.shape} do not broadcast"
+            ) from None
 
     def backward(self, gy):
         a, b = self.inputs
@@ -305,8 +311,10 @@ def neg(x):
 
 def power(x, exponent):
     """x ** exponent; a constant exponent takes the cheaper PowScalar path."""
-    if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
-        return PowScalar(exponent)(x)
+    if isinstance(exponent, (int, float, xp.integer, xp.floating)) and not isinstance(
+        exponent, bool
+    ):
+        return PowScalar(exponent.item() if isinstance(exponent, xp.generic) else exponent)(x)
     return Pow()(*_pair(x, exponent))
 
 

@@ -64,7 +64,9 @@ class BroadcastTo(Function):
         try:
             return xp.broadcast_to(x, self.shape)
         except ValueError:
-            raise ShapeError(f"broadcast_to: cannot broadcast shape {x.shape} to {self.shape}")
+            raise ShapeError(
+                f"broadcast_to: cannot broadcast shape {x.shape} to {self.shape}"
+            ) from None
 
     def backward(self, gy):
         return gy.sum_to(self.inputs[0].shape)
@@ -102,6 +104,12 @@ def _plain_index(index):
     return index
 
 
+def _is_basic(index):
+    """True for NumPy basic indexing (ints, slices, None, ...), which never repeats an element."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, slice, type(None), type(Ellipsis))) for i in parts)
+
+
 class GetItem(Function):
     """y = x[index] (slices, integers, integer arrays, boolean masks);  gradient: scattered."""
 
@@ -126,7 +134,10 @@ class GetItemGrad(Function):
 
     def forward(self, gy):
         gx = xp.zeros(self.shape, dtype=gy.dtype)
-        xp.add.at(gx, self.index, gy)
+        if _is_basic(self.index):
+            gx[self.index] = gy  # slices pick each element at most once: plain assignment
+        else:
+            xp.add.at(gx, self.index, gy)  # integer arrays may repeat an index: add them up
         return gx
 
     def backward(self, ggx):
@@ -163,8 +174,11 @@ class Pad(Function):
 
 # ------------------------------------------------------------------------ functional forms
 def reshape(x, *shape):
-    """Same data, new shape (one axis may be -1)."""
-    return Reshape(_shape_arg(shape))(x)
+    """Same data, new shape (one axis may be -1); ``x`` itself when the shape is unchanged."""
+    shape = _shape_arg(shape)
+    if isinstance(x, Tensor) and shape == x.shape:
+        return x
+    return Reshape(shape)(x)
 
 
 def transpose(x, *axes):
@@ -250,7 +264,7 @@ def split(x, indices_or_sections, axis=0):
         bounds = [int(b) for b in indices_or_sections]
     edges = [0, *bounds, length]
     pieces = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         index = [slice(None)] * x.ndim
         index[axis] = slice(lo, hi)
         pieces.append(x[tuple(index)])
