@@ -1,0 +1,62 @@
+"""Layers: the building blocks of models (one module per family).
+
+``base`` holds :class:`Layer` and the machinery every layer shares; each family module
+(core, conv, pooling, normalization, recurrent, embedding, tree) registers its classes by
+name when imported here.
+"""
+
+# ruff: noqa: F401  (re-exports)
+
+from glassnet.layers.base import (
+    LAYERS,
+    InputSpec,
+    KerasTensor,
+    Layer,
+    clear_session,
+    deserialize,
+    get_layer_class,
+    recording,
+    register_layer,
+    serialize,
+)
+from glassnet.layers.core import (
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+    Input,
+    InputLayer,
+    Reshape,
+)
+
+# isort: split
+# conv / pooling / normalization / embedding / recurrent / tree families (helper F)
+from glassnet.layers.conv import Conv1D, Conv2D, Convolution1D, Convolution2D
+from glassnet.layers.embedding import Embedding
+from glassnet.layers.normalization import BatchNormalization, LayerNormalization
+from glassnet.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AvgPool1D,
+    AvgPool2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from glassnet.layers.recurrent import (
+    GRU,
+    LSTM,
+    Bidirectional,
+    SimpleRNN,
+    TimeDistributed,
+)
+from glassnet.layers.tree import RecursiveNetwork, TreeBatch

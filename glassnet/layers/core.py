@@ -1,0 +1,453 @@
+"""Core layers: Dense, Activation, Flatten, Reshape, Dropout, InputLayer / Input."""
+
+from glassnet import activations, initializers, regularizers
+from glassnet.backend import xp
+from glassnet.config import config, get_rng
+from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.layers.base import (
+    InputSpec,
+    KerasTensor,
+    Layer,
+    Node,
+    _normalize_shape,
+    register_layer,
+)
+from glassnet.tensor import Function, Tensor
+
+
+def _serialize_initializer(initializer):
+    if isinstance(initializer, initializers.Initializer):
+        return initializers.serialize(initializer)
+    return initializer if isinstance(initializer, (str, dict)) or initializer is None else (
+        getattr(initializer, "__name__", repr(initializer))
+    )
+
+
+def _activation(identifier):
+    """The activation callable, or None for the identity (so no op is spent on it)."""
+    function = activations.get(identifier)
+    return None if function is activations.linear else function
+
+
+# ------------------------------------------------------------------------ Dense
+class DenseFunction(Function):
+    """z = x @ W + b over the last axis of x, as one op (the Dense fast path).
+
+    Forward is one GEMM on x reshaped to (N, in); backward is one GEMM per operand:
+    dL/dW = x^T dL/dz, dL/db = sum_n dL/dz, dL/dx = dL/dz W^T, computed on arrays. When the
+    backward itself is recorded (``backward(create_graph=True)``) the same formulas run as
+    Tensor ops instead, so second derivatives still work.
+    """
+
+    def forward(self, x, kernel, *bias):
+        z = x.reshape(-1, x.shape[-1]) @ kernel if x.ndim != 2 else x @ kernel
+        if bias:
+            z += bias[0]
+        return z.reshape(x.shape[:-1] + (kernel.shape[1],)) if x.ndim != 2 else z
+
+    def backward(self, gz):
+        x, kernel = self.inputs[0], self.inputs[1]
+        has_bias = len(self.inputs) == 3
+        n_in, n_out = kernel.shape
+        if config.enable_grad:  # create_graph: differentiable version
+            g2, x2 = gz.reshape(-1, n_out), x.reshape(-1, n_in)
+            gx = (g2 @ kernel.T).reshape(x.shape) if x.requires_grad else None
+            gw = x2.T @ g2 if kernel.requires_grad else None
+            grads = (gx, gw)
+            if has_bias:
+                grads += (g2.sum(axis=0) if self.inputs[2].requires_grad else None,)
+            return grads
+        flat = x.ndim != 2  # reshape only when needed: the engine copies gradient views
+        g2 = gz.data.reshape(-1, n_out) if flat else gz.data
+        gx = gw = None
+        if x.requires_grad:
+            if flat:
+                gx = xp.empty(x.shape, dtype=g2.dtype)
+                xp.matmul(g2, kernel.data.T, out=gx.reshape(-1, n_in))
+            else:
+                gx = g2 @ kernel.data.T
+            gx = Tensor(gx)
+        if kernel.requires_grad:
+            gw = Tensor((x.data.reshape(-1, n_in) if flat else x.data).T @ g2)
+        if not has_bias:
+            return gx, gw
+        gb = Tensor(g2.sum(axis=0)) if self.inputs[2].requires_grad else None
+        return gx, gw, gb
+
+
+def dense(x, kernel, bias=None):
+    """Functional form of :class:`DenseFunction`: x @ kernel (+ bias) on the last axis."""
+    return DenseFunction()(x, kernel) if bias is None else DenseFunction()(x, kernel, bias)
+
+
+@register_layer
+class Dense(Layer):
+    """Fully connected layer: a = f(z), z = x @ kernel + bias (on the last axis of x).
+
+    For one sample this is seed 000's neuron y = f(w . x + b) repeated ``units`` times:
+    z_j = sum_i x_i W_ij + b_j. The kernel has shape (input features, units) and the bias
+    (units,), as in Keras; inputs of rank > 2 are transformed along their last axis.
+
+    Args:
+        units: number of outputs.
+        activation: name or callable (default: none, i.e. linear).
+        use_bias: whether to add a bias.
+        kernel_initializer: default ``"glorot_uniform"``.
+        bias_initializer: default ``"zeros"``.
+        kernel_regularizer: optional regularizer (``"l2"``, ``L2(1e-4)``...).
+        bias_regularizer: optional regularizer.
+        activity_regularizer: optional regularizer on the output.
+        **kwargs: base Layer arguments (``name``, ``input_shape``, ``dtype``...).
+
+    Example:
+        >>> import numpy as np
+        >>> layer = Dense(4, activation="relu", input_shape=(3,))
+        >>> layer(np.ones((2, 3))).shape
+        (2, 4)
+        >>> [w.shape for w in layer.get_weights()]
+        [(3, 4), (4,)]
+    """
+
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        **kwargs,
+    ):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if isinstance(units, bool) or not isinstance(units, (int, xp.integer)) or units <= 0:
+            raise GlassnetValueError(
+                f"Layer '{self.name}': units must be a positive integer, got {units!r}"
+            )
+        self.units = int(units)
+        self.activation = _activation(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self._init_config = (kernel_initializer, bias_initializer)
+        self.kernel = self.bias = None
+
+    def build(self, input_shape):
+        if len(input_shape) < 2 or input_shape[-1] is None:
+            raise ShapeError(
+                f"Layer '{self.name}': Dense needs inputs of rank >= 2 with a known last "
+                f"axis, received shape {input_shape}"
+            )
+        n_in = input_shape[-1]
+        self.kernel = self.add_weight(
+            "kernel", (n_in, self.units), self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+        )
+        if self.use_bias:
+            self.bias = self.add_weight(
+                "bias", (self.units,), self.bias_initializer, regularizer=self.bias_regularizer
+            )
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: n_in})
+
+    def call(self, inputs, training=False):
+        if self.record:  # composed ops, so that z is a tensor of its own with a gradient
+            z = inputs @ self.kernel
+            if self.use_bias:
+                z = z + self.bias
+            self._record_z(z)
+        else:
+            z = dense(inputs, self.kernel, self.bias if self.use_bias else None)
+        return z if self.activation is None else self.activation(z)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": _serialize_initializer(self._init_config[0]),
+            "bias_initializer": _serialize_initializer(self._init_config[1]),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+        }
+
+
+# ------------------------------------------------------------------------ Activation
+@register_layer
+class Activation(Layer):
+    """Applies an activation function: a = f(x).
+
+    Args:
+        activation: name (``"relu"``, ``"softmax"``...) or callable.
+
+    Example:
+        >>> import numpy as np
+        >>> Activation("relu")(np.array([[-1.0, 2.0]])).numpy()
+        array([[0., 2.]], dtype=float32)
+    """
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def call(self, inputs):
+        self._record_z(inputs)
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+# ------------------------------------------------------------------------ Flatten / Reshape
+@register_layer
+class Flatten(Layer):
+    """Flattens each sample: (batch, d1, d2, ...) -> (batch, d1 * d2 * ...).
+
+    Example:
+        >>> import numpy as np
+        >>> Flatten()(np.zeros((2, 28, 28))).shape
+        (2, 784)
+    """
+
+    def call(self, inputs):
+        return inputs.reshape(inputs.shape[0], -1)
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        size = None if any(d is None for d in rest) else int(xp.prod(rest, dtype=xp.int64))
+        return (input_shape[0], size)
+
+
+@register_layer
+class Reshape(Layer):
+    """Reshapes each sample to ``target_shape`` (the batch dimension is kept).
+
+    Args:
+        target_shape: shape of one sample; one entry may be -1 (inferred).
+
+    Example:
+        >>> import numpy as np
+        >>> Reshape((3, 4))(np.zeros((2, 12))).shape
+        (2, 3, 4)
+    """
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        target_shape = (target_shape,) if isinstance(target_shape, int) else target_shape
+        target_shape = tuple(int(d) for d in target_shape)
+        if sum(d == -1 for d in target_shape) > 1 or any(
+            d == 0 or d < -1 for d in target_shape
+        ):
+            raise GlassnetValueError(
+                f"Layer '{self.name}': target_shape must have positive sizes and at most one "
+                f"-1, got {target_shape}"
+            )
+        self.target_shape = target_shape
+
+    def _resolve(self, sample_shape):
+        size = int(xp.prod(sample_shape, dtype=xp.int64))
+        known = int(xp.prod([d for d in self.target_shape if d != -1], dtype=xp.int64))
+        if -1 in self.target_shape:
+            if size % known:
+                raise ShapeError(self._mismatch(sample_shape))
+            return tuple(size // known if d == -1 else d for d in self.target_shape)
+        if known != size:
+            raise ShapeError(self._mismatch(sample_shape))
+        return self.target_shape
+
+    def _mismatch(self, sample_shape):
+        return (
+            f"Layer '{self.name}': cannot reshape samples of shape {tuple(sample_shape)} "
+            f"({int(xp.prod(sample_shape, dtype=xp.int64))} values) to {self.target_shape}"
+        )
+
+    def call(self, inputs):
+        return inputs.reshape((inputs.shape[0],) + self._resolve(inputs.shape[1:]))
+
+    def compute_output_shape(self, input_shape):
+        if any(d is None for d in input_shape[1:]):
+            return (input_shape[0],) + tuple(None if d == -1 else d for d in self.target_shape)
+        return (input_shape[0],) + self._resolve(input_shape[1:])
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+# ------------------------------------------------------------------------ Dropout
+class DropoutFunction(Function):
+    """y = x * m, where m = mask / (1 - rate) is fixed in forward;  dy/dx = m."""
+
+    def __init__(self, scaled_mask):
+        self.mask = scaled_mask
+
+    def forward(self, x):
+        return x * self.mask
+
+    def backward(self, gy):
+        return gy * Tensor(self.mask)
+
+
+@register_layer
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each input with probability ``rate`` and scale
+    the rest by 1 / (1 - rate), so that E[y] = x; at inference y = x.
+
+    Args:
+        rate: fraction of the inputs to drop, in [0, 1).
+        noise_shape: shape of the keep/drop mask, broadcast over the input (None entries
+            take the input's size), e.g. ``(None, 1, features)`` drops whole features.
+        seed: optional seed of a generator private to this layer; by default the mask
+            comes from glassnet's global generator (``gn.manual_seed``).
+
+    Example:
+        >>> import numpy as np
+        >>> layer = Dropout(0.5)
+        >>> y = layer(np.ones((2, 4)), training=True).numpy()
+        >>> sorted(set(y.ravel().tolist())) in ([0.0, 2.0], [0.0], [2.0])
+        True
+        >>> float(layer(np.ones((2, 4))).numpy().sum())  # inference: identity
+        8.0
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise GlassnetValueError(
+                f"Layer '{self.name}': rate must be a number in [0, 1), got {rate!r}"
+            )
+        self.rate = float(rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self._rng = xp.random.default_rng(seed) if seed is not None else None
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        shape = inputs.shape
+        if self.noise_shape is not None:
+            if len(self.noise_shape) != len(shape):
+                raise ShapeError(
+                    f"Layer '{self.name}': noise_shape {self.noise_shape} must have the "
+                    f"input's rank {len(shape)} (input shape {shape})"
+                )
+            pairs = zip(self.noise_shape, shape, strict=True)
+            shape = tuple(s if d is None else d for d, s in pairs)
+        rng = self._rng if self._rng is not None else get_rng()
+        dtype = inputs.dtype if inputs.dtype.kind == "f" else self.dtype
+        keep = rng.random(shape, dtype=dtype if dtype in (xp.float32, xp.float64) else None)
+        mask = (keep >= self.rate).astype(dtype)
+        mask *= xp.asarray(1.0 / (1.0 - self.rate), dtype=dtype)
+        return DropoutFunction(mask)(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "rate": self.rate,
+            "noise_shape": None if self.noise_shape is None else list(self.noise_shape),
+            "seed": self.seed,
+        }
+
+
+# ------------------------------------------------------------------------ Input
+@register_layer
+class InputLayer(Layer):
+    """The entry point of a functional model: holds the input's shape and dtype.
+
+    Usually made by :func:`Input`. Calling it on data returns the data (as a Tensor).
+
+    Args:
+        shape: shape of one sample, without the batch dimension (Keras 2: ``input_shape``).
+        batch_size: optional fixed batch size.
+        dtype: dtype of the input (``"int32"`` for indices; default float32).
+        batch_shape: full shape instead of ``shape`` and ``batch_size``.
+        name: the layer's name (default ``input_layer``, numbered).
+    """
+
+    cast_inputs = False
+
+    def __init__(
+        self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None,
+        input_shape=None, batch_input_shape=None, sparse=None, **kwargs,
+    ):
+        shape = shape if shape is not None else input_shape
+        batch_shape = batch_shape if batch_shape is not None else batch_input_shape
+        if batch_shape is None:
+            if shape is None:
+                raise GlassnetValueError("InputLayer: give shape= (or batch_shape=)")
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            batch_shape = (batch_size,) + shape
+        batch_shape = _normalize_shape(batch_shape)
+        input_dtype = xp.dtype(dtype if dtype is not None else config.default_float)
+        super().__init__(
+            name=name,
+            dtype=input_dtype if input_dtype.kind == "f" else None,
+            batch_input_shape=batch_shape,
+            **kwargs,
+        )
+        self.input_dtype = input_dtype
+        self.built = True
+        self.input_shape = self.output_shape = batch_shape
+        node = Node(self, [])
+        node.outputs = KerasTensor(batch_shape, input_dtype, node, 0, name=self.name)
+        self._inbound_nodes = [node]
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "batch_shape": list(self._batch_input_shape),
+            "dtype": self.input_dtype.name,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["batch_shape"] = tuple(config["batch_shape"])
+        return cls(**config)
+
+
+def Input(shape=None, batch_size=None, dtype=None, batch_shape=None, name=None, sparse=None,
+          tensor=None):
+    """A symbolic input for the functional API: ``Input(shape=(784,))``.
+
+    Args:
+        shape: shape of one sample, without the batch dimension.
+        batch_size: optional fixed batch size.
+        dtype: dtype of the input data (default float32).
+        batch_shape: full shape instead of ``shape`` and ``batch_size``.
+        name: name of the underlying :class:`InputLayer`.
+        sparse: accepted for Keras compatibility; must be falsy.
+        tensor: accepted for Keras compatibility; must be None.
+
+    Returns:
+        A :class:`~glassnet.layers.base.KerasTensor` to call layers on.
+
+    Example:
+        >>> from glassnet.layers.core import Dense, Input
+        >>> x = Input(shape=(784,))
+        >>> Dense(10)(x).shape
+        (None, 10)
+    """
+    if sparse or tensor is not None:
+        raise GlassnetTypeError("Input: sparse inputs and tensor= are not supported")
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype,
+                       batch_shape=batch_shape, name=name)
+    return layer.output

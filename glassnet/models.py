@@ -1,0 +1,677 @@
+"""Models: :class:`Model` (a Layer made of layers) and :class:`Sequential`.
+
+Three ways to make a model, as in Keras:
+
+- ``Sequential([Dense(...), Dropout(...), ...])``: a stack, each layer feeding the next;
+- the functional API: ``x = Input(shape=(784,)); y = Dense(10)(x); Model(x, y)``: calling a
+  layer on a symbolic :class:`~glassnet.layers.base.KerasTensor` records a node, and the
+  model runs the recorded layers in topological order;
+- subclassing: ``class Net(Model)`` with layers as attributes and a ``call()``.
+
+``compile``/``fit``/``evaluate``/``predict``... live in :mod:`glassnet.training` and
+``save``/``save_weights``/``load_weights`` in :mod:`glassnet.io`; the methods here only
+delegate to them.
+"""
+
+import sys
+
+from glassnet.backend import xp
+from glassnet.config import no_grad
+from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.layers.base import (
+    KerasTensor,
+    Layer,
+    _batchless,
+    _custom_init_args,
+    _normalize_shape,
+    deserialize,
+    register_layer,
+    serialize,
+    unique_name,
+)
+from glassnet.layers.core import InputLayer
+from glassnet.tensor import Tensor
+
+
+def _delegate(module, name):
+    import importlib
+
+    function = getattr(importlib.import_module(f"glassnet.{module}"), name, None)
+    if function is None:
+        raise NotImplementedError(f"glassnet.{module}.{name} is not available")
+    return function
+
+
+def _flat(structure):
+    return list(structure) if isinstance(structure, (list, tuple)) else [structure]
+
+
+@register_layer
+class Model(Layer):
+    """A layer made of layers, with training methods; also the functional-API model.
+
+    ``Model(inputs, outputs)`` builds a functional model from KerasTensors (see
+    :func:`~glassnet.layers.core.Input`); ``Model()`` in a subclass makes a model whose
+    forward pass is the subclass's ``call``. Sublayers assigned as attributes (or in lists)
+    are tracked: their weights are the model's weights, in assignment order.
+
+    Args:
+        inputs: functional API: an input KerasTensor or a list of them.
+        outputs: functional API: an output KerasTensor or a list of them.
+        name: default ``functional`` for a functional model, else the snake-case class name.
+        **kwargs: base Layer arguments (``trainable``, ``dtype``...).
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.layers import Dense, Input
+        >>> x = Input(shape=(3,))
+        >>> model = Model(x, Dense(2)(Dense(4, activation="relu")(x)))
+        >>> model(np.ones((5, 3))).shape
+        (5, 2)
+        >>> class Net(Model):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.hidden = Dense(4, activation="relu")
+        ...         self.out = Dense(2)
+        ...     def call(self, inputs):
+        ...         return self.out(self.hidden(inputs))
+        >>> Net()(np.ones((5, 3))).shape
+        (5, 2)
+    """
+
+    cast_inputs = False
+
+    def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
+        functional = inputs is not None or outputs is not None
+        if functional and (inputs is None or outputs is None):
+            raise GlassnetValueError("Model: the functional API needs both inputs= and outputs=")
+        if functional and name is None and type(self) is Model:
+            name = unique_name("functional")
+        super().__init__(name=name, **kwargs)
+        self._is_functional = False
+        self.stop_training = False
+        self.inputs = self.outputs = None
+        if functional:
+            self._init_graph(inputs, outputs)
+
+    # ----------------------------------------------------------------- functional graph
+    def _init_graph(self, inputs, outputs):
+        flat_inputs, flat_outputs = _flat(inputs), _flat(outputs)
+        for role, tensors in (("inputs", flat_inputs), ("outputs", flat_outputs)):
+            for t in tensors:
+                if not isinstance(t, KerasTensor):
+                    raise GlassnetTypeError(
+                        f"Model: {role} must be KerasTensors made with Input() and layers, "
+                        f"got {type(t).__name__}"
+                    )
+        for t in flat_inputs:
+            if not isinstance(t.node.layer, InputLayer):
+                raise GlassnetValueError(
+                    f"Model: every input must come straight from Input(); {t} was made by "
+                    f"layer '{t.node.layer.name}'"
+                )
+        self._nested_inputs, self._nested_outputs = inputs, outputs
+        self.inputs, self.outputs = flat_inputs, flat_outputs
+        known_inputs = {id(t.node) for t in flat_inputs}
+        order, seen = [], set()
+        stack = [(t.node, False) for t in reversed(flat_outputs)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node.layer, InputLayer) and id(node) not in known_inputs:
+                raise GlassnetValueError(
+                    f"Model: graph disconnected: the outputs depend on input "
+                    f"'{node.layer.name}', which is not in the model's inputs"
+                )
+            stack.append((node, True))
+            for t in reversed(node.flat_inputs):
+                stack.append((t.node, False))
+        self._nodes = [n for n in order if not isinstance(n.layer, InputLayer)]
+        layers, ids = [], set()
+        for layer in [t.node.layer for t in flat_inputs] + [n.layer for n in self._nodes]:
+            if id(layer) not in ids:
+                ids.add(id(layer))
+                layers.append(layer)
+        names = [layer.name for layer in layers]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise GlassnetValueError(
+                f"Model: all layers of a model must have unique names; duplicated: "
+                f"{duplicates}"
+            )
+        self._graph_layers = layers
+        self._is_functional = True
+        self.built = True
+        shapes = [t.shape for t in flat_inputs]
+        self.input_shape = shapes if isinstance(inputs, (list, tuple)) else shapes[0]
+        out_shapes = [t.shape for t in flat_outputs]
+        self.output_shape = out_shapes if isinstance(outputs, (list, tuple)) else out_shapes[0]
+
+    def _run_graph(self, inputs, training):
+        given = _flat(inputs)
+        if len(given) != len(self.inputs):
+            raise GlassnetValueError(
+                f"Model '{self.name}' expects {len(self.inputs)} input(s), received "
+                f"{len(given)}"
+            )
+        values = {}
+        for placeholder, value in zip(self.inputs, given, strict=True):
+            shape, expected = value.shape, placeholder.shape
+            if len(shape) != len(expected) or any(
+                e is not None and s != e for s, e in zip(shape, expected, strict=False)
+            ):
+                raise ShapeError(
+                    f"Model '{self.name}': input '{placeholder.node.layer.name}' expects shape "
+                    f"{expected}, received shape {shape}"
+                )
+            values[id(placeholder)] = value
+        for node in self._nodes:
+            if isinstance(node.inputs, (list, tuple)):
+                args = [values[id(t)] for t in node.inputs]
+            else:
+                args = values[id(node.inputs)]
+            result = node.layer(args, *node.args, training=training, **node.kwargs)
+            if isinstance(node.outputs, list):
+                for t, v in zip(node.outputs, result, strict=True):
+                    values[id(t)] = v
+            else:
+                values[id(node.outputs)] = result
+        results = [values[id(t)] for t in self.outputs]
+        return results if isinstance(self._nested_outputs, (list, tuple)) else results[0]
+
+    # ----------------------------------------------------------------- layer protocol
+    def call(self, inputs, training=False):
+        if self._is_functional:
+            return self._run_graph(inputs, training)
+        raise NotImplementedError(
+            f"Model '{self.name}': subclass Model and implement call(inputs, training=False), "
+            f"or create a functional model with Model(inputs, outputs)"
+        )
+
+    def _maybe_build(self, input_shape):
+        # sublayers build themselves during the first call
+        if not self.built:
+            self.built = True
+            self.input_shape = _batchless(input_shape)
+
+    def build(self, input_shape):
+        """Build all sublayers by running the model once on zeros of ``input_shape``."""
+        if self._is_functional:
+            return
+        input_shape = _batchless(
+            [tuple(s) for s in input_shape] if isinstance(input_shape, list)
+            else tuple(input_shape)
+        )
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        dummies = [
+            Tensor(xp.zeros(tuple(1 if d is None else d for d in s), self.dtype))
+            for s in shapes
+        ]
+        with no_grad():
+            outputs = self(dummies if isinstance(input_shape, list) else dummies[0])
+        self.built = True
+        self.input_shape = input_shape
+        self.output_shape = _batchless(
+            [y.shape for y in outputs] if isinstance(outputs, (list, tuple)) else outputs.shape
+        )
+
+    @property
+    def input(self):
+        """The symbolic input(s) of a functional or built Sequential model."""
+        if self.inputs is None:
+            raise GlassnetValueError(
+                f"Model '{self.name}' has no symbolic input: only functional models and "
+                f"Sequential models built with an input shape have one"
+            )
+        nested = getattr(self, "_nested_inputs", None)
+        return self.inputs if isinstance(nested, (list, tuple)) else self.inputs[0]
+
+    @property
+    def output(self):
+        """The symbolic output(s) of a functional or built Sequential model."""
+        if self.outputs is None:
+            raise GlassnetValueError(
+                f"Model '{self.name}' has no symbolic output: only functional models and "
+                f"Sequential models built with an input shape have one"
+            )
+        nested = getattr(self, "_nested_outputs", None)
+        return self.outputs if isinstance(nested, (list, tuple)) else self.outputs[0]
+
+    @property
+    def layers(self):
+        """The model's layers (functional models list their InputLayers first)."""
+        if self._is_functional:
+            return list(self._graph_layers)
+        return self._sublayers()
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or by index in :attr:`layers`."""
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise GlassnetValueError(
+                    f"get_layer: index {index} out of range for a model with {len(layers)} "
+                    f"layers"
+                )
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise GlassnetValueError(
+            f"get_layer: no layer named {name!r}; layers: {[layer.name for layer in layers]}"
+        )
+
+    def inspect(self):
+        """``{layer name: layer.inspect()}`` for every layer that recorded something."""
+        return {
+            layer.name: layer.inspect()
+            for layer in self._flatten_layers(include_self=False)
+            if layer._inspect_data is not None
+        }
+
+    def get_config(self):
+        """Functional models: the layer graph; subclassed models must override this."""
+        if not self._is_functional:
+            custom = _custom_init_args(type(self)) if type(self) is not Model else []
+            if type(self).get_config is Model.get_config and custom:
+                raise NotImplementedError(
+                    f"Model {type(self).__name__} is a subclassed model with constructor "
+                    f"arguments {custom}: implement get_config() (and from_config) to "
+                    f"serialize its architecture, or save only its weights with save_weights()"
+                )
+            return super().get_config()
+        config = Layer.get_config(self)
+        layers = []
+        for layer in self._graph_layers:
+            entry = serialize(layer)
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = [
+                [self._tensor_ref(t) for t in node.flat_inputs]
+                for node in self._nodes
+                if node.layer is layer
+            ]
+            layers.append(entry)
+        config.update(
+            layers=layers,
+            input_layers=[self._tensor_ref(t) for t in self.inputs],
+            output_layers=[self._tensor_ref(t) for t in self.outputs],
+            multiple_inputs=isinstance(self._nested_inputs, (list, tuple)),
+            multiple_outputs=isinstance(self._nested_outputs, (list, tuple)),
+        )
+        return config
+
+    def _tensor_ref(self, tensor):
+        """[layer name, index of the call among the layer's calls in this model, output #]."""
+        layer = tensor.node.layer
+        calls = [n for n in self._nodes if n.layer is layer] if not isinstance(
+            layer, InputLayer
+        ) else [tensor.node]
+        return [layer.name, calls.index(tensor.node), tensor.index]
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if "layers" not in config:
+            config.pop("batch_input_shape", None)
+            return cls(**config)
+        created = {e["name"]: deserialize(e, custom_objects) for e in config["layers"]}
+        outputs = {}  # (layer name, call index) -> output KerasTensor(s)
+        for entry in config["layers"]:
+            layer = created[entry["name"]]
+            if isinstance(layer, InputLayer):
+                outputs[(layer.name, 0)] = layer.output
+        pending = [
+            (e["name"], i, refs)
+            for e in config["layers"]
+            for i, refs in enumerate(e.get("inbound_nodes", []))
+        ]
+        while pending:
+            remaining = []
+            for name, index, refs in pending:
+                if all((ref[0], ref[1]) in outputs for ref in refs):
+                    args = [_pick(outputs[(r[0], r[1])], r[2]) for r in refs]
+                    outputs[(name, index)] = created[name](args if len(args) > 1 else args[0])
+                else:
+                    remaining.append((name, index, refs))
+            if len(remaining) == len(pending):
+                raise GlassnetValueError("Model.from_config: the layer graph cannot be resolved")
+            pending = remaining
+        inputs = [_pick(outputs[(r[0], r[1])], r[2]) for r in config["input_layers"]]
+        outs = [_pick(outputs[(r[0], r[1])], r[2]) for r in config["output_layers"]]
+        return cls(
+            inputs=inputs if config.get("multiple_inputs") else inputs[0],
+            outputs=outs if config.get("multiple_outputs") else outs[0],
+            name=config.get("name"),
+            trainable=config.get("trainable", True),
+        )
+
+    # ----------------------------------------------------------------- summary
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print Keras's table of layers, output shapes and parameter counts.
+
+        Params of a Dense layer = inputs * units + units. Totals count every weight once;
+        sizes are in bytes (float32: 4 per parameter), as in Keras 3.
+
+        Args:
+            line_length: minimum total width of the table.
+            positions: accepted for Keras compatibility (column widths are automatic).
+            print_fn: called with each line (default ``print``), e.g. to write to a file.
+            expand_nested: also list the layers inside nested models, indented.
+            show_trainable: add a column saying whether each layer is trainable.
+            layer_range: accepted for Keras compatibility (ignored).
+        """
+        use_unicode = True
+        if print_fn is None:
+            encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+            try:
+                "┏━┃│└─".encode(encoding)
+            except (UnicodeEncodeError, LookupError):
+                use_unicode = False
+            print_fn = print
+        for line in self.summary_text(line_length, expand_nested, show_trainable,
+                                      use_unicode).split("\n"):
+            print_fn(line)
+
+    def summary_text(self, line_length=None, expand_nested=False, show_trainable=False,
+                     use_unicode=True):
+        """The text :meth:`summary` prints, as one string."""
+        headers = ["Layer (type)", "Output Shape", "Param #"] + (
+            ["Trainable"] if show_trainable else []
+        )
+        rows = [self._summary_row(layer, prefix, show_trainable)
+                for layer, prefix in self._summary_layers(expand_nested)]
+        widths = [31, 22, 13] + ([9] if show_trainable else [])
+        for row in [headers] + rows:
+            widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+        if line_length is not None:
+            extra = line_length - (sum(widths) + 3 * len(widths) + 1)
+            if extra > 0:
+                widths[0] += extra
+        chars = "┏━┳┓┃┡╇┩│├─┼┤└┴┘" if use_unicode else "+-++|+++|+-+++++"
+        (tl, h, tt, tr, v, hl, hx, hr, sv, ml, mh, mx, mr, bl, bt, br) = chars
+
+        def fmt(cells, sep):
+            parts = []
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+                right = i == 2
+                parts.append(" " + (cell.rjust(width) if right else cell.ljust(width)) + " ")
+            return sep + sep.join(parts) + sep
+
+        def rule(left, fill, cross, end):
+            return left + cross.join(fill * (w + 2) for w in widths) + end
+
+        lines = [f'Model: "{self.name}"', rule(tl, h, tt, tr), fmt(headers, v),
+                 rule(hl, h, hx, hr)]
+        for i, row in enumerate(rows):
+            lines.append(fmt(row, sv))
+            if i < len(rows) - 1:
+                lines.append(rule(ml, mh, mx, mr))
+        lines.append(rule(bl, mh, bt, br))
+        weights = self.weights
+        trainable = self.trainable_weights
+        trainable_ids = {id(w) for w in trainable}
+        non_trainable = [w for w in weights if id(w) not in trainable_ids]
+        for label, group in (("Total", weights), ("Trainable", trainable),
+                             ("Non-trainable", non_trainable)):
+            count = sum(int(w.size) for w in group)
+            size = sum(int(w.size) * w.dtype.itemsize for w in group)
+            lines.append(f" {label} params: {count:,} ({_readable_size(size)})")
+        return "\n".join(lines)
+
+    def _summary_layers(self, expand_nested, prefix=""):
+        rows = []
+        for layer in self.layers:
+            rows.append((layer, prefix))
+            if expand_nested and isinstance(layer, Model):
+                rows += layer._summary_layers(True, prefix + " └ ")
+        return rows
+
+    @staticmethod
+    def _summary_row(layer, prefix, show_trainable):
+        shape = layer.output_shape
+        shape_text = "?" if shape is None else str(
+            list(shape) if isinstance(shape, list) else tuple(shape)
+        )
+        if layer.built or layer.weights:
+            params = f"{sum(int(w.size) for w in layer.weights):,}"
+        else:
+            params = "0 (unbuilt)"
+        row = [f"{prefix}{layer.name} ({type(layer).__name__})", shape_text, params]
+        if show_trainable:
+            row.append("Y" if layer.trainable else "N")
+        return row
+
+    # ----------------------------------------------------------------- training (delegated)
+    def compile(self, *args, **kwargs):
+        """Configure training (optimizer, loss, metrics); see :func:`glassnet.training.compile`."""
+        return _delegate("training", "compile")(self, *args, **kwargs)
+
+    def fit(self, *args, **kwargs):
+        """Train the model; see :func:`glassnet.training.fit`."""
+        return _delegate("training", "fit")(self, *args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        """Loss and metrics on data; see :func:`glassnet.training.evaluate`."""
+        return _delegate("training", "evaluate")(self, *args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        """Outputs as arrays, in batches; see :func:`glassnet.training.predict`."""
+        return _delegate("training", "predict")(self, *args, **kwargs)
+
+    def train_step(self, *args, **kwargs):
+        """One optimization step on a batch; see :func:`glassnet.training.train_step`."""
+        return _delegate("training", "train_step")(self, *args, **kwargs)
+
+    def test_step(self, *args, **kwargs):
+        return _delegate("training", "test_step")(self, *args, **kwargs)
+
+    def predict_step(self, *args, **kwargs):
+        return _delegate("training", "predict_step")(self, *args, **kwargs)
+
+    def train_on_batch(self, *args, **kwargs):
+        return _delegate("training", "train_on_batch")(self, *args, **kwargs)
+
+    def test_on_batch(self, *args, **kwargs):
+        return _delegate("training", "test_on_batch")(self, *args, **kwargs)
+
+    def predict_on_batch(self, *args, **kwargs):
+        return _delegate("training", "predict_on_batch")(self, *args, **kwargs)
+
+    # ----------------------------------------------------------------- saving (delegated)
+    def save(self, filepath, *args, **kwargs):
+        """Save architecture, weights and training config; see :func:`glassnet.io.save_model`."""
+        return _delegate("io", "save_model")(self, filepath, *args, **kwargs)
+
+    def save_weights(self, filepath, *args, **kwargs):
+        """Save the weights only; see :func:`glassnet.io.save_weights`."""
+        return _delegate("io", "save_weights")(self, filepath, *args, **kwargs)
+
+    def load_weights(self, filepath, *args, **kwargs):
+        """Load weights saved by :meth:`save_weights`; see :func:`glassnet.io.load_weights`."""
+        return _delegate("io", "load_weights")(self, filepath, *args, **kwargs)
+
+
+def _pick(outputs, index):
+    return outputs[index] if isinstance(outputs, (list, tuple)) else outputs
+
+
+def _readable_size(size):
+    """Bytes as Keras 3 prints them: ``4.73 MB``, ``0.00 B``."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024:
+            return f"{value:.2f} {unit}"
+        value /= 1024
+    return f"{value:.2f} PB"
+
+
+@register_layer
+class Sequential(Model):
+    """A linear stack of layers: each layer's output is the next layer's input.
+
+    If the first layer has ``input_shape=`` (or an ``Input``/``InputLayer`` comes first),
+    the model is built as layers are added (so ``summary()`` works before training);
+    otherwise it builds on its first call.
+
+    Args:
+        layers: optional list of layers.
+        name: default ``sequential`` (numbered).
+        **kwargs: base Layer arguments.
+
+    Example:
+        >>> from glassnet.layers import Dense, Dropout
+        >>> model = Sequential([Dense(512, activation="relu", input_shape=(784,)),
+        ...                     Dropout(0.2), Dense(10, activation="softmax")])
+        >>> model.count_params()  # 784*512 + 512 + 512*10 + 10
+        407050
+        >>> model.output_shape
+        (None, 10)
+    """
+
+    def __init__(self, layers=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self._layers = []
+        self._input_layer = None
+        self._build_shape = None
+        self._shapes_done = 0  # layers already called on the symbolic input
+        self._symbolic = []  # their symbolic outputs
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    def add(self, layer):
+        """Append a layer (or an ``Input``/``InputLayer`` to fix the input shape)."""
+        if isinstance(layer, KerasTensor):
+            if not isinstance(layer.node.layer, InputLayer):
+                raise GlassnetTypeError(
+                    "Sequential.add: a KerasTensor can only be added when it comes straight "
+                    "from Input(); build a functional Model for other graphs"
+                )
+            layer = layer.node.layer
+        if isinstance(layer, InputLayer):
+            if self._layers:
+                raise GlassnetValueError(
+                    "Sequential.add: an Input/InputLayer must come first, before any layer"
+                )
+            self._input_layer = layer
+            self._build_shape = layer._batch_input_shape
+            return
+        if not isinstance(layer, Layer):
+            raise GlassnetTypeError(
+                f"Sequential.add: expected a Layer, received {type(layer).__name__} "
+                f"{layer!r}"
+            )
+        for existing in self._layers:
+            if existing.name == layer.name:
+                raise GlassnetValueError(
+                    f"Sequential.add: all layers must have unique names; '{layer.name}' is "
+                    f"already the name of a layer in this model"
+                )
+        if not self._layers and self._build_shape is None:
+            self._build_shape = layer._batch_input_shape
+        self._layers.append(layer)
+        self._propagate_shapes()
+
+    def pop(self):
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise GlassnetValueError("Sequential.pop: the model has no layers")
+        layer = self._layers.pop()
+        self._shapes_done = min(self._shapes_done, len(self._layers))
+        self._symbolic = self._symbolic[: self._shapes_done]
+        self.output_shape = (
+            self._layers[-1].output_shape if self._layers else self.input_shape
+        )
+        if self.outputs is not None:
+            self.outputs = [self._symbolic[-1] if self._symbolic else self.inputs[0]]
+        return layer
+
+    def build(self, input_shape=None):
+        """Build every layer for inputs of ``input_shape`` (batch dimension first)."""
+        if input_shape is not None:
+            self._build_shape = _normalize_shape(input_shape)
+            self._shapes_done = 0
+        if self._build_shape is None:
+            raise GlassnetValueError(
+                f"Sequential '{self.name}': build() needs an input shape, e.g. "
+                f"model.build((None, 784)), or give the first layer input_shape="
+            )
+        self._propagate_shapes()
+
+    def _propagate_shapes(self):
+        """Build eagerly by calling each new layer on the symbolic output of the previous."""
+        shape = self._build_shape if self._build_shape is not None else (
+            self.input_shape if self.built else None
+        )
+        if shape is None:
+            return
+        if self._input_layer is None or self._input_layer._batch_input_shape != tuple(shape):
+            self._input_layer = InputLayer(batch_shape=shape)
+            self._shapes_done = 0
+        x = self._input_layer.output
+        if self._shapes_done:
+            x = self._symbolic[self._shapes_done - 1]
+        self._symbolic = self._symbolic[: self._shapes_done]
+        for layer in self._layers[self._shapes_done:]:
+            x = layer(x)
+            layer.output_shape = x.shape
+            self._symbolic.append(x)
+        self._shapes_done = len(self._layers)
+        self.built = True
+        self.input_shape = tuple(shape)
+        self.inputs = [self._input_layer.output]
+        self.outputs = [x]
+        self.output_shape = x.shape
+
+    def call(self, inputs, training=False):
+        x = inputs
+        for layer in self._layers:
+            x = layer(x, training=training)
+        return x
+
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            super()._maybe_build(input_shape)
+            self._shapes_done = 0
+
+    def get_config(self):
+        config = Layer.get_config(self)
+        config.pop("batch_input_shape", None)
+        build_shape = self._build_shape if self._build_shape is not None else (
+            self.input_shape if self.built else None
+        )
+        config["layers"] = [serialize(layer) for layer in self._layers]
+        config["build_input_shape"] = None if build_shape is None else list(build_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True),
+                    dtype=config.get("dtype"))
+        for spec in config.get("layers", []):
+            model.add(deserialize(spec, custom_objects))
+        shape = config.get("build_input_shape")
+        if shape is not None and not model.built:
+            model.build(tuple(shape))
+        return model
+
+
+def load_model(filepath, custom_objects=None, compile=True, **kwargs):  # noqa: A002
+    """Load a model saved by ``model.save``; see :func:`glassnet.io.load_model`."""
+    return _delegate("io", "load_model")(
+        filepath, custom_objects=custom_objects, compile=compile, **kwargs
+    )
+
+
+def clone_model(model, custom_objects=None):
+    """A new model with the same architecture (fresh weights) from ``model.get_config()``."""
+    return type(model).from_config(model.get_config(), custom_objects=custom_objects)
