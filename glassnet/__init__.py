@@ -21,7 +21,7 @@ from glassnet.errors import (
     ShapeError,
     UnknownIdentifierError,
 )
-from glassnet.tensor import Function, Tensor, as_tensor, tensor
+from glassnet.tensor import Function, Tensor, as_tensor, grad, tensor
 from glassnet.ops.math import (
     abs,
     add,
@@ -58,6 +58,43 @@ from glassnet.ops.shape import (
     unsqueeze,
 )
 from glassnet.gradcheck import gradcheck
+from glassnet.explain import Trace, explain, trace
+from glassnet.ops.nn import erf
+from glassnet.functional import (
+    elu,
+    gelu,
+    leaky_relu,
+    log_softmax,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    step,
+    swish,
+)
+from glassnet import (
+    activations,
+    callbacks,
+    classic,
+    datasets,
+    functional,
+    initializers,
+    io,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    schedules,
+    utils,
+)
+from glassnet.classic import LinearUnit, Perceptron
+from glassnet.layers import Input
+from glassnet.models import Model, Sequential, load_model
+from glassnet.optimizers.clipping import clip_grad_norm, clip_grad_value
+from glassnet import keras
 
 float16, float32, float64 = xp.float16, xp.float32, xp.float64
 int32, int64, bool_ = xp.int32, xp.int64, xp.bool_
@@ -65,3 +102,12 @@ concatenate = concat
 pow = power  # noqa: A001
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """``gn.viz`` is imported on first use, so ``import glassnet`` never imports matplotlib."""
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module("glassnet.viz")
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")

@@ -1,0 +1,3 @@
+"""``keras.callbacks``: re-exports :mod:`glassnet.callbacks`."""
+
+from glassnet.callbacks import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+"""``keras.initializers``: re-exports :mod:`glassnet.initializers`."""
+
+from glassnet.initializers import *  # noqa: F401,F403
