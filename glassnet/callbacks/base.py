@@ -1,0 +1,214 @@
+"""Callback and CallbackList: hooks that training calls at fixed points (Keras names).
+
+``fit`` calls, in order: ``on_train_begin``; for each epoch ``on_epoch_begin``, then for each
+batch ``on_train_batch_begin``/``on_train_batch_end``, then (when there is validation data)
+``on_test_begin``, ``on_test_batch_*``, ``on_test_end``, then ``on_epoch_end`` with the epoch's
+logs (``loss``, metrics, ``val_*``); finally ``on_train_end``. ``evaluate`` and ``predict`` call
+the ``on_test_*`` and ``on_predict_*`` hooks. A callback can stop training by setting
+``self.model.stop_training = True``; training checks it after every batch.
+
+Example:
+    >>> class Printer(Callback):
+    ...     def on_epoch_end(self, epoch, logs=None):
+    ...         print(epoch, sorted(logs))
+"""
+
+import math
+
+HOOKS = (
+    "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+    "on_train_batch_begin", "on_train_batch_end",
+    "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+    "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end",
+)  # fmt: skip
+
+
+class Callback:
+    """Base class: override any hook; ``self.model`` and ``self.params`` are set by training.
+
+    ``params`` holds ``verbose``, ``epochs`` and ``steps`` (batches per epoch, or None).
+    """
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def on_train_begin(self, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+    def on_epoch_begin(self, epoch, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_train_batch_end(self, batch, logs=None):
+        pass
+
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
+    # Keras 2 names
+    def on_batch_begin(self, batch, logs=None):
+        self.on_train_batch_begin(batch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        self.on_train_batch_end(batch, logs)
+
+
+class CallbackList(Callback):
+    """A list of callbacks called together; optionally adds History and the progress bar.
+
+    Args:
+        callbacks: a list of :class:`Callback` (or None).
+        add_history: append a :class:`~glassnet.callbacks.History` unless one is present.
+        add_progbar: append a :class:`~glassnet.callbacks.ProgbarLogger` unless present.
+        model: the model every callback gets via ``set_model``.
+        **params: ``verbose``, ``epochs``, ``steps`` passed to ``set_params``.
+    """
+
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None,
+                 **params):
+        super().__init__()
+        from glassnet.callbacks.history import History
+        from glassnet.callbacks.progbar_logger import ProgbarLogger
+
+        callbacks = [] if callbacks is None else callbacks
+        if isinstance(callbacks, CallbackList):
+            callbacks = callbacks.callbacks
+        if isinstance(callbacks, Callback):
+            callbacks = [callbacks]
+        self.callbacks = list(callbacks)
+        for callback in self.callbacks:
+            if not isinstance(callback, Callback):
+                from glassnet.errors import GlassnetTypeError
+
+                raise GlassnetTypeError(
+                    f"callbacks: expected Callback objects, got {type(callback).__name__}"
+                )
+        self.history = next((c for c in self.callbacks if isinstance(c, History)), None)
+        if add_history and self.history is None:
+            self.history = History()
+            self.callbacks.append(self.history)
+        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
+            self.callbacks.insert(0, ProgbarLogger())
+        if model is not None:
+            self.set_model(model)
+        if params:
+            self.set_params(params)
+
+    def append(self, callback):
+        self.callbacks.append(callback)
+
+    def set_model(self, model):
+        self.model = model
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def set_params(self, params):
+        self.params = params
+        for callback in self.callbacks:
+            callback.set_params(params)
+
+    def __iter__(self):
+        return iter(self.callbacks)
+
+    def __len__(self):
+        return len(self.callbacks)
+
+
+def _dispatch(hook):
+    indexed = "epoch" in hook or "batch" in hook
+
+    def call(self, *args):
+        # Keras always passes the logs positionally: hook(logs) or hook(index, logs)
+        args = list(args)
+        while len(args) < (2 if indexed else 1):
+            args.append({})
+        if args[-1] is None:
+            args[-1] = {}
+        for callback in self.callbacks:
+            getattr(callback, hook)(*args)
+
+    call.__name__ = hook
+    return call
+
+
+for _hook in HOOKS:
+    setattr(CallbackList, _hook, _dispatch(_hook))
+
+
+# ----------------------------------------------------------------------------- shared helpers
+def resolve_mode(mode, monitor, owner):
+    """'min' or 'max' for a monitored quantity; 'auto' picks 'max' for accuracy-like names."""
+    if mode not in ("auto", "min", "max"):
+        from glassnet.errors import GlassnetValueError
+
+        raise GlassnetValueError(
+            f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}"
+        )
+    if mode != "auto":
+        return mode
+    name = monitor[4:] if monitor.startswith("val_") else monitor
+    higher_is_better = ("acc", "auc", "precision", "recall", "f1", "top_k")
+    return "max" if any(word in name for word in higher_is_better) else "min"
+
+
+def get_learning_rate(optimizer, owner):
+    """The optimizer's current learning rate as a float."""
+    if optimizer is None or not hasattr(optimizer, "learning_rate"):
+        from glassnet.errors import GlassnetValueError
+
+        raise GlassnetValueError(
+            f"{owner}: the model's optimizer has no 'learning_rate' attribute "
+            "(compile the model with a glassnet optimizer first)"
+        )
+    value = optimizer.learning_rate
+    if callable(value):  # a schedule: its value at the current step
+        value = value(getattr(optimizer, "iterations", 0))
+    return float(value.item() if hasattr(value, "item") else value)
+
+
+def set_learning_rate(optimizer, value):
+    """Set the optimizer's learning rate to a constant ``value``."""
+    optimizer.learning_rate = float(value)
+
+
+def is_finite_number(value):
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,585 @@
+"""Saving and loading models and weights without pickle: one zip file, JSON plus ``.npz``.
+
+A model file (``model.save('mnist.glassnet')`` or any name; ``.keras`` works too) is a zip
+archive holding exactly these members::
+
+    metadata.json       {"format": "glassnet.model", "format_version": 1, ...}
+    config.json         the architecture (class names + configs), the build input shape,
+                        the compile arguments, the optimizer config and a weight manifest
+    model.weights.npz   every weight, in ``model.weights`` order, as plain numeric arrays
+    optimizer.npz       (optional) the optimizer state: slots and ``iterations``
+
+Nothing in the file can run code: NumPy arrays are read with ``allow_pickle=False``, only the
+member names above are accepted, sizes are bounded, layer classes are looked up in glassnet's
+registry (never imported by name), and every problem -- truncated, corrupted, another format
+or version, weights whose shapes do not fit the model -- raises :class:`FileFormatError`
+saying what was found and what was expected. Writes are atomic: a temporary file in the same
+folder is renamed over the target (``os.replace``), so a crash never leaves half a file.
+
+Weights alone: ``save_weights(model, 'w.weights.npz')`` (a ``.weights.h5`` name also works; the
+content is still ``.npz``) and ``load_weights``. With the optional ``safetensors`` package,
+``save_model(..., weights_format='safetensors')`` stores ``model.safetensors`` instead.
+
+Example:
+    >>> import glassnet as gn, numpy as np, tempfile, os
+    >>> model = gn.Sequential([gn.layers.Dense(2, input_shape=(3,))])
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.glassnet")
+    >>> model.save(path)
+    >>> restored = gn.models.load_model(path)
+    >>> bool(np.array_equal(restored.predict(np.ones((1, 3)), verbose=0),
+    ...                     model.predict(np.ones((1, 3)), verbose=0)))
+    True
+"""
+
+import io as _io
+import json
+import os
+import tempfile
+import zipfile
+
+from glassnet.backend import xp
+from glassnet.errors import FileFormatError, GlassnetValueError
+
+FORMAT = "glassnet.model"
+WEIGHTS_FORMAT = "glassnet.weights"
+FORMAT_VERSION = 1
+METADATA = "metadata.json"
+CONFIG = "config.json"
+WEIGHTS_NPZ = "model.weights.npz"
+WEIGHTS_SAFETENSORS = "model.safetensors"
+OPTIMIZER_NPZ = "optimizer.npz"
+ALLOWED_MEMBERS = {METADATA, CONFIG, WEIGHTS_NPZ, WEIGHTS_SAFETENSORS, OPTIMIZER_NPZ}
+MANIFEST_KEY = "__glassnet__"
+#: Upper bounds on what a file may claim, so a hostile file cannot exhaust memory.
+MAX_JSON_BYTES = 64 * 2**20
+MAX_ARRAYS_BYTES = 16 * 2**30
+MAX_ARRAYS = 100_000
+
+
+# ============================================================================ writing
+def _atomic_write(path, write):
+    """Call ``write(fileobj)`` on a temp file in ``path``'s folder, then rename it to path."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.remove(temp)
+        raise
+
+
+def _npz_bytes(arrays):
+    """``np.savez`` of a dict of arrays into bytes (plain numeric/str arrays, no pickle)."""
+    buffer = _io.BytesIO()
+    for key, array in arrays.items():
+        if array.dtype.kind not in "biufU":
+            raise GlassnetValueError(f"save: cannot store {key!r} of dtype {array.dtype}")
+    xp.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _weight_arrays(model):
+    weights = list(model.weights)
+    arrays = {f"w{i:05d}": xp.ascontiguousarray(w.data) for i, w in enumerate(weights)}
+    manifest = [
+        {"key": f"w{i:05d}", "name": str(getattr(w, "path", None) or w.name or f"weight_{i}"),
+         "shape": list(w.shape), "dtype": str(w.data.dtype)}
+        for i, w in enumerate(weights)
+    ]
+    return arrays, manifest
+
+
+def _serialize_object(obj):
+    """A loss or metric for the compile config: its name, or {class_name, config}."""
+    if obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [_serialize_object(o) for o in obj]
+    if isinstance(obj, dict):
+        return {str(k): _serialize_object(v) for k, v in obj.items()}
+    if hasattr(obj, "get_config"):
+        try:
+            config = obj.get_config()
+            json.dumps(config)
+            return {"class_name": type(obj).__name__, "config": config}
+        except (TypeError, ValueError, NotImplementedError):
+            pass
+    return None  # a plain function: not serializable; the model loads uncompiled for it
+
+
+def _compile_config(model):
+    state = getattr(model, "_compiled_state", None)
+    if state is None:
+        return None
+    config = {
+        "loss": _serialize_object(state.loss),
+        "metrics": _serialize_object(list(state.metric_specs)),
+        "weighted_metrics": _serialize_object(list(state.weighted_metric_specs)),
+        "loss_weights": state.loss_weights,
+    }
+    if state.loss is not None and config["loss"] is None:
+        return None
+    return config
+
+
+def _build_shape(model):
+    for attribute in ("_build_input_shape", "build_input_shape", "input_shape"):
+        try:
+            shape = getattr(model, attribute, None)
+        except (AttributeError, ValueError):
+            shape = None
+        if shape is not None:
+            return _jsonable_shape(shape)
+    return None
+
+
+def _jsonable_shape(shape):
+    if isinstance(shape, (list, tuple)):
+        return [_jsonable_shape(s) for s in shape]
+    return None if shape is None else int(shape)
+
+
+def _model_config(model):
+    try:
+        config = model.get_config()
+    except NotImplementedError:
+        config = None
+    if config is None:
+        raise GlassnetValueError(
+            f"save: the architecture of {type(model).__name__} cannot be serialized (a "
+            "subclassed model without get_config); use model.save_weights(path) instead, "
+            "or implement get_config()/from_config()"
+        )
+    return {"class_name": type(model).__name__, "config": config}
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True, weights_format="npz"):
+    """Save architecture, weights, compile arguments and optimizer state to one zip file.
+
+    Args:
+        model: the model (Sequential, functional, or a subclass with ``get_config``).
+        filepath: the file to write (any extension; ``.glassnet`` or ``.keras`` suggested).
+        overwrite: replace an existing file (False raises if it exists).
+        include_optimizer: also store the optimizer's config and state (to resume training).
+        weights_format: 'npz' (default) or 'safetensors' (needs the optional package).
+    """
+    filepath = os.fspath(filepath)
+    if not overwrite and os.path.exists(filepath):
+        raise GlassnetValueError(f"save: {filepath!r} exists and overwrite=False")
+    if weights_format not in ("npz", "safetensors"):
+        raise GlassnetValueError(
+            f"save: weights_format must be 'npz' or 'safetensors', received {weights_format!r}"
+        )
+    arrays, manifest = _weight_arrays(model)
+    config = {
+        "model": _model_config(model),
+        "build_input_shape": _build_shape(model),
+        "weights": manifest,
+        "compile_config": _compile_config(model),
+        "optimizer": None,
+    }
+    members = {}
+    if weights_format == "safetensors":
+        try:
+            from safetensors.numpy import save as safetensors_save
+        except ImportError:
+            raise GlassnetValueError(
+                "save: weights_format='safetensors' needs the optional package "
+                "(pip install 'glassnet[io]')"
+            ) from None
+        members[WEIGHTS_SAFETENSORS] = safetensors_save(arrays)
+    else:
+        members[WEIGHTS_NPZ] = _npz_bytes(arrays)
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and optimizer is not None and hasattr(optimizer, "get_state"):
+        state = optimizer.get_state()
+        keys = sorted(state)
+        config["optimizer"] = {
+            "class_name": type(optimizer).__name__,
+            "config": optimizer.get_config(),
+            "state_keys": {f"s{i:05d}": key for i, key in enumerate(keys)},
+            "param_order": _optimizer_param_order(model, optimizer),
+        }
+        members[OPTIMIZER_NPZ] = _npz_bytes(
+            {f"s{i:05d}": xp.asarray(state[key]) for i, key in enumerate(keys)})
+    from glassnet import __version__
+
+    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION,
+                "glassnet_version": __version__, "weights_format": weights_format}
+    members = {METADATA: json.dumps(metadata, indent=1).encode(),
+               CONFIG: json.dumps(config, indent=1).encode(), **members}
+
+    def write(stream):
+        with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+
+    _atomic_write(filepath, write)
+
+
+def _optimizer_param_order(model, optimizer):
+    """Positions (in model.weights) of the parameters in the optimizer's state order."""
+    params = getattr(optimizer, "_params", None)
+    if params is None:
+        return None
+    index = {id(w): i for i, w in enumerate(model.weights)}
+    order = [index.get(id(p)) for p in params]
+    return None if any(i is None for i in order) else order
+
+
+# ============================================================================ reading
+def _fail(path, message):
+    return FileFormatError(f"{path}: {message}")
+
+
+def _open_archive(path, kind):
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{kind}: no such file: {path!r}")
+    with open(path, "rb") as stream:
+        head = stream.read(8)
+    if head.startswith(b"\x89HDF"):
+        raise _fail(path, f"this is an HDF5 file (Keras's .h5 format); glassnet reads its own "
+                          f"zip/npz {kind} files")
+    if not head.startswith(b"PK\x03\x04"):
+        raise _fail(path, f"not a glassnet {kind} file (expected a zip archive starting with "
+                          f"b'PK\\x03\\x04', found {head[:4]!r}); it may be truncated, "
+                          "corrupted or of another format")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise _fail(path, f"corrupted or truncated zip archive ({error})") from None
+    return archive
+
+
+def _read_member(archive, info, path, limit):
+    if info.file_size > limit:
+        raise _fail(path, f"member {info.filename!r} claims {info.file_size} bytes, more than "
+                          f"the allowed {limit}")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _fail(path, f"member {info.filename!r} uses an unsupported compression "
+                          f"({info.compress_type})")
+    try:
+        with archive.open(info) as member:
+            data = member.read(limit + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise _fail(path, f"member {info.filename!r} is corrupted ({error})") from None
+    if len(data) != info.file_size:
+        raise _fail(path, f"member {info.filename!r} is truncated ({len(data)} of "
+                          f"{info.file_size} bytes)")
+    return data
+
+
+def _read_json(data, name, path):
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise _fail(path, f"{name} is not valid JSON ({error})") from None
+    if not isinstance(value, dict):
+        raise _fail(path, f"{name} must hold a JSON object, found {type(value).__name__}")
+    return value
+
+
+def _read_npz(data, name, path, expected_keys=None):
+    """The arrays of an .npz (bytes), pickle disabled, keys and dtypes checked."""
+    try:
+        with xp.load(_io.BytesIO(data), allow_pickle=False) as npz:
+            keys = list(npz.files)
+            if len(keys) > MAX_ARRAYS:
+                raise _fail(path, f"{name} holds {len(keys)} arrays (limit {MAX_ARRAYS})")
+            if expected_keys is not None and sorted(keys) != sorted(expected_keys):
+                missing = sorted(set(expected_keys) - set(keys))
+                extra = sorted(set(keys) - set(expected_keys))
+                raise _fail(path, f"{name} does not match its manifest: missing {missing}, "
+                                  f"unexpected {extra}")
+            arrays = {key: npz[key] for key in keys}
+    except FileFormatError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as error:
+        raise _fail(path, f"{name} could not be read as plain NumPy arrays without pickle "
+                          f"({type(error).__name__}: {error})") from None
+    for key, array in arrays.items():
+        if array.dtype.kind not in "biufU":
+            raise _fail(path, f"{name}: array {key!r} has dtype {array.dtype}; only numeric "
+                              "arrays are accepted")
+    return arrays
+
+
+def _read_model_archive(path):
+    archive = _open_archive(path, "model")
+    with archive:
+        infos = {}
+        for info in archive.infolist():
+            if info.filename not in ALLOWED_MEMBERS:
+                raise _fail(path, f"unexpected member {info.filename!r}; a glassnet model file "
+                                  f"holds only {sorted(ALLOWED_MEMBERS)}")
+            infos[info.filename] = info
+        for required in (METADATA, CONFIG):
+            if required not in infos:
+                raise _fail(path, f"missing {required!r}; this is not a glassnet model file "
+                                  f"(members: {sorted(infos)})")
+        metadata = _read_json(_read_member(archive, infos[METADATA], path, MAX_JSON_BYTES),
+                              METADATA, path)
+        if metadata.get("format") != FORMAT:
+            raise _fail(path, f"format is {metadata.get('format')!r}, expected {FORMAT!r}")
+        version = metadata.get("format_version")
+        if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+            raise _fail(path, f"format_version {version!r} is not supported (this glassnet "
+                              f"reads versions 1..{FORMAT_VERSION}; upgrade glassnet)")
+        config = _read_json(_read_member(archive, infos[CONFIG], path, MAX_JSON_BYTES),
+                            CONFIG, path)
+        manifest = config.get("weights")
+        if not isinstance(manifest, list):
+            raise _fail(path, "config.json has no 'weights' manifest list")
+        keys = [entry.get("key") if isinstance(entry, dict) else None for entry in manifest]
+        if WEIGHTS_NPZ in infos:
+            weights = _read_npz(_read_member(archive, infos[WEIGHTS_NPZ], path,
+                                             MAX_ARRAYS_BYTES), WEIGHTS_NPZ, path, keys)
+        elif WEIGHTS_SAFETENSORS in infos:
+            try:
+                from safetensors.numpy import load as safetensors_load
+            except ImportError:
+                raise _fail(path, "the weights are stored as safetensors; install the optional "
+                                  "'safetensors' package to read them") from None
+            data = _read_member(archive, infos[WEIGHTS_SAFETENSORS], path, MAX_ARRAYS_BYTES)
+            try:
+                weights = safetensors_load(data)
+            except Exception as error:  # the library raises its own error types
+                raise _fail(path, f"corrupted safetensors weights ({error})") from None
+        else:
+            raise _fail(path, f"missing the weights member {WEIGHTS_NPZ!r}")
+        optimizer_arrays = None
+        if OPTIMIZER_NPZ in infos and isinstance(config.get("optimizer"), dict):
+            state_keys = config["optimizer"].get("state_keys") or {}
+            optimizer_arrays = _read_npz(
+                _read_member(archive, infos[OPTIMIZER_NPZ], path, MAX_ARRAYS_BYTES),
+                OPTIMIZER_NPZ, path, list(state_keys))
+    return metadata, config, [weights[k] for k in keys], optimizer_arrays
+
+
+def _assign_weights(model, arrays, path, manifest_names=None):
+    """Set model.weights from arrays, raising FileFormatError on any count/shape mismatch."""
+    params = list(model.weights)
+    if len(arrays) != len(params):
+        raise _fail(path, f"the file holds {len(arrays)} weight arrays but the model has "
+                          f"{len(params)} (expected shapes {[tuple(p.shape) for p in params]}, "
+                          f"found {[tuple(a.shape) for a in arrays]})")
+    for i, (param, array) in enumerate(zip(params, arrays, strict=True)):
+        if tuple(array.shape) != tuple(param.shape):
+            name = getattr(param, "path", None) or param.name or f"weight {i}"
+            saved = f" (saved as {manifest_names[i]!r})" if manifest_names else ""
+            raise _fail(path, f"weight {i} {name!r}{saved} has shape {tuple(array.shape)} in "
+                              f"the file, the model expects {tuple(param.shape)}")
+        if array.dtype.kind not in "biuf":
+            raise _fail(path, f"weight {i} has non-numeric dtype {array.dtype}")
+    for param, array in zip(params, arrays, strict=True):
+        param.data[...] = array
+
+
+def _ensure_built(model, shape):
+    if getattr(model, "built", False) and list(model.weights):
+        return
+    if shape is None:
+        return
+    shape = tuple(shape)
+    if hasattr(model, "build"):
+        try:
+            model.build(shape)
+            if list(model.weights):
+                return
+        except (TypeError, ValueError, NotImplementedError):
+            pass
+    if shape and all(isinstance(s, int) for s in shape[1:]):
+        from glassnet.config import no_grad
+
+        with no_grad():
+            model(xp.zeros((1, *shape[1:]), dtype=xp.float32))
+
+
+def _deserialize_optional(spec, kind):
+    """A loss or metric from its saved form; None where it cannot be rebuilt."""
+    if spec is None:
+        return None
+    if isinstance(spec, list):
+        return [_deserialize_optional(s, kind) for s in spec]
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, dict) and "class_name" in spec:
+        if kind == "loss":
+            from glassnet import losses
+
+            return losses.get(spec)
+        from glassnet import metrics
+
+        cls = metrics.METRICS.get(spec["class_name"])
+        if cls is None:
+            return None
+        return cls.from_config(spec.get("config") or {})
+    if isinstance(spec, dict):
+        return {k: _deserialize_optional(v, kind) for k, v in spec.items()}
+    return None
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model written by :func:`save_model` (architecture, weights, optimizer state).
+
+    Args:
+        filepath: the file.
+        custom_objects: ``{class name: class}`` for your own layer classes.
+        compile: re-compile the model with the saved loss/metrics/optimizer (and restore the
+            optimizer state) when they were saved.
+        safe_mode: accepted for Keras compatibility (loading never executes code anyway).
+
+    Returns:
+        The model, with the saved weights.
+
+    Raises:
+        FileFormatError: the file is truncated, corrupted, of another format or version, or its
+            weights do not fit the architecture.
+    """
+    path = os.fspath(filepath)
+    _, config, arrays, optimizer_arrays = _read_model_archive(path)
+    from glassnet.layers.base import deserialize
+
+    spec = config.get("model")
+    if not isinstance(spec, dict) or "class_name" not in spec:
+        raise _fail(path, "config.json has no model architecture ('model' entry)")
+    try:
+        try:
+            model = deserialize(spec, custom_objects)
+        except TypeError:
+            # a subclassed model whose __init__ takes no arguments (as Keras allows)
+            cls = (custom_objects or {}).get(spec["class_name"])
+            if cls is None:
+                raise
+            model = cls()
+    except FileFormatError:
+        raise
+    except (ValueError, TypeError, KeyError) as error:
+        raise _fail(path, f"the architecture in config.json ({spec['class_name']}) cannot be "
+                          f"rebuilt ({type(error).__name__}: {error}); for your own classes "
+                          "pass custom_objects={name: class} and implement get_config/"
+                          "from_config, or use save_weights/load_weights") from None
+    _ensure_built(model, config.get("build_input_shape"))
+    names = [entry.get("name") for entry in config["weights"]]
+    _assign_weights(model, arrays, path, names)
+    compile_config = config.get("compile_config")
+    optimizer_spec = config.get("optimizer")
+    if compile and compile_config is not None:
+        from glassnet import optimizers
+
+        optimizer = "rmsprop"
+        if isinstance(optimizer_spec, dict):
+            try:
+                optimizer = optimizers.deserialize(
+                    {"class_name": optimizer_spec.get("class_name"),
+                     "config": optimizer_spec.get("config") or {}})
+            except (ValueError, TypeError) as error:
+                raise _fail(path, f"the optimizer cannot be rebuilt ({error})") from None
+        model.compile(
+            optimizer=optimizer,
+            loss=_deserialize_optional(compile_config.get("loss"), "loss"),
+            metrics=[m for m in _deserialize_optional(compile_config.get("metrics") or [],
+                                                      "metric") if m is not None],
+            weighted_metrics=[m for m in _deserialize_optional(
+                compile_config.get("weighted_metrics") or [], "metric") if m is not None],
+            loss_weights=compile_config.get("loss_weights"),
+        )
+        if optimizer_arrays is not None:
+            _restore_optimizer(model, optimizer_spec, optimizer_arrays, path)
+    return model
+
+
+def _restore_optimizer(model, spec, arrays, path):
+    state_keys = spec.get("state_keys") or {}
+    snapshot = {state_keys[key]: array for key, array in arrays.items()}
+    optimizer = model.optimizer
+    order = spec.get("param_order")
+    weights = list(model.weights)
+    try:
+        if order is not None and all(isinstance(i, int) and 0 <= i < len(weights)
+                                     for i in order):
+            optimizer.build([weights[i] for i in order])
+        optimizer.set_state(snapshot)
+    except (ValueError, TypeError) as error:
+        raise _fail(path, f"the optimizer state does not fit the model ({error})") from None
+
+
+# ============================================================================ weights only
+def save_weights(model, filepath, overwrite=True):
+    """Save the weights only, as an ``.npz`` file (whatever the extension, e.g. .weights.h5).
+
+    The file holds arrays ``w00000, w00001...`` in ``model.weights`` order and a manifest
+    (names, shapes, dtypes) as a JSON string array ``__glassnet__``.
+    """
+    filepath = os.fspath(filepath)
+    if not overwrite and os.path.exists(filepath):
+        raise GlassnetValueError(f"save_weights: {filepath!r} exists and overwrite=False")
+    arrays, manifest = _weight_arrays(model)
+    header = {"format": WEIGHTS_FORMAT, "format_version": FORMAT_VERSION, "weights": manifest}
+    arrays[MANIFEST_KEY] = xp.array(json.dumps(header))
+    data = _npz_bytes(arrays)
+    _atomic_write(filepath, lambda stream: stream.write(data))
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """Load weights saved by :func:`save_weights` (or the weights of a full model file).
+
+    Raises:
+        FileFormatError: not a glassnet weights file, corrupted, or shapes that do not match.
+    """
+    path = os.fspath(filepath)
+    archive = _open_archive(path, "weights")
+    with archive:
+        names = set(archive.namelist())
+    if METADATA in names:
+        _, config, arrays, _ = _read_model_archive(path)
+        manifest_names = [entry.get("name") for entry in config["weights"]]
+    else:
+        size = os.path.getsize(path)
+        with open(path, "rb") as stream:
+            data = stream.read(min(size, MAX_ARRAYS_BYTES) + 1)
+        arrays_by_key = _read_npz(data, "weights file", path)
+        if MANIFEST_KEY not in arrays_by_key:
+            raise _fail(path, f"not a glassnet weights file (no {MANIFEST_KEY!r} manifest; "
+                              f"arrays: {sorted(arrays_by_key)[:5]})")
+        header = _read_json(str(arrays_by_key.pop(MANIFEST_KEY)).encode(), "manifest", path)
+        if header.get("format") != WEIGHTS_FORMAT:
+            raise _fail(path, f"format is {header.get('format')!r}, expected "
+                              f"{WEIGHTS_FORMAT!r}")
+        version = header.get("format_version")
+        if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+            raise _fail(path, f"format_version {version!r} is not supported (this glassnet "
+                              f"reads versions 1..{FORMAT_VERSION})")
+        manifest = header.get("weights")
+        if not isinstance(manifest, list):
+            raise _fail(path, "the manifest has no 'weights' list")
+        keys = [entry.get("key") if isinstance(entry, dict) else None for entry in manifest]
+        if sorted(keys, key=str) != sorted(arrays_by_key):
+            raise _fail(path, f"the arrays {sorted(arrays_by_key)} do not match the manifest "
+                              f"keys {keys}")
+        arrays = [arrays_by_key[k] for k in keys]
+        manifest_names = [entry.get("name") for entry in manifest]
+    if not list(model.weights):
+        raise GlassnetValueError(
+            "load_weights: the model has no weights yet; build it first (give the first layer "
+            "input_shape=..., call model.build(shape) or call it on data)"
+        )
+    if skip_mismatch:
+        params = list(model.weights)
+        pairs = [(p, a) for p, a in zip(params, arrays, strict=False)
+                 if tuple(p.shape) == tuple(a.shape)]
+        for param, array in pairs:
+            param.data[...] = array
+        return
+    _assign_weights(model, arrays, path, manifest_names)
