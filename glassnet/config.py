@@ -5,12 +5,16 @@
 ``config.rng``           the random generator every initializer, dropout and shuffle uses;
                          ``gn.manual_seed(n)`` replaces it.
 ``config.detect_anomaly`` when True, every op checks its outputs (and gradients) for NaN/inf.
+``config.check_inputs``  what fit/evaluate/predict do with NaN or inf in x, y or sample_weight:
+                         'warn' (default: a RuntimeWarning naming the array, the count and the
+                         first position), 'raise' (a GlassnetValueError) or 'ignore'.
 """
 
 import contextlib
 from dataclasses import dataclass, field
 
 from glassnet.backend import xp
+from glassnet.errors import GlassnetValueError
 
 
 @dataclass
@@ -20,6 +24,7 @@ class Config:
     rng: object = field(default_factory=xp.random.default_rng)
     detect_anomaly: bool = False
     seed: int | None = None
+    check_inputs: str = "warn"
 
 
 config = Config()
@@ -39,7 +44,9 @@ def manual_seed(seed):
         >>> _ = gn.manual_seed(0)
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, xp.integer)) or seed < 0:
-        raise ValueError(f"manual_seed: expected a non-negative integer seed, got {seed!r}")
+        raise GlassnetValueError(
+            f"manual_seed: seed must be a non-negative integer, received {seed!r}"
+        )
     config.seed = int(seed)
     config.rng = xp.random.default_rng(int(seed))
     return config.rng

@@ -1,6 +1,7 @@
 """Numerical gradient checking: compare backward() with central differences in float64."""
 
 from glassnet.backend import xp
+from glassnet.errors import GlassnetTypeError
 from glassnet.tensor import Tensor
 
 
@@ -56,6 +57,11 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, raise_exception=True,
             tensors.append(Tensor(data.astype(xp.float64), requires_grad=True))
         else:
             tensors.append(Tensor(data.copy()))
+    if not any(t.requires_grad for t in tensors):
+        raise GlassnetTypeError(
+            f"gradcheck: expected at least one floating-point input to check, received dtypes "
+            f"{[str(t.data.dtype) for t in tensors]}; pass floats, e.g. gn.tensor([1.0, 2.0])"
+        )
     out = fn(*tensors)
     seed_grad = xp.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape)
     out.backward(Tensor(seed_grad.astype(out.dtype)))

@@ -9,12 +9,19 @@ archive holding exactly these members::
     model.weights.npz   every weight, in ``model.weights`` order, as plain numeric arrays
     optimizer.npz       (optional) the optimizer state: slots and ``iterations``
 
+A checkpoint (``save_model(..., include_rng_state=True)``, what ``ModelCheckpoint`` writes) also
+stores the state of ``glassnet.config.rng`` in config.json (plain JSON integers), and
+``load_model`` puts it back, so ``fit(..., initial_epoch=k)`` after loading the epoch-k
+checkpoint draws the same shuffles and dropout masks as the uninterrupted run: bit-identical.
+
 Nothing in the file can run code: NumPy arrays are read with ``allow_pickle=False``, only the
-member names above are accepted, sizes are bounded, layer classes are looked up in glassnet's
-registry (never imported by name), and every problem -- truncated, corrupted, another format
-or version, weights whose shapes do not fit the model -- raises :class:`FileFormatError`
-saying what was found and what was expected. Writes are atomic: a temporary file in the same
-folder is renamed over the target (``os.replace``), so a crash never leaves half a file.
+member names above are accepted (once each), sizes are bounded and every ``.npy`` header is
+checked against the bytes actually present before anything is allocated, layer classes are
+looked up in glassnet's registry (never imported by name), and every problem -- truncated,
+corrupted, another format or version, weights whose shapes do not fit the model -- raises
+:class:`FileFormatError` saying what was found and what was expected. Writes are atomic: a
+temporary file in the same folder is renamed over the target (``os.replace``), so a crash
+never leaves half a file.
 
 Weights alone: ``save_weights(model, 'w.weights.npz')`` (a ``.weights.h5`` name also works; the
 content is still ``.npz``) and ``load_weights``. With the optional ``safetensors`` package,
@@ -38,6 +45,7 @@ import tempfile
 import zipfile
 
 from glassnet.backend import xp
+from glassnet.config import get_rng
 from glassnet.errors import FileFormatError, GlassnetValueError
 
 FORMAT = "glassnet.model"
@@ -54,6 +62,8 @@ MANIFEST_KEY = "__glassnet__"
 MAX_JSON_BYTES = 64 * 2**20
 MAX_ARRAYS_BYTES = 16 * 2**30
 MAX_ARRAYS = 100_000
+#: A deflated member may expand at most this much (glassnet writes uncompressed members).
+MAX_DEFLATE_RATIO = 200
 
 
 # ============================================================================ writing
@@ -163,7 +173,8 @@ def _model_config(model):
     return {"class_name": type(model).__name__, "config": config}
 
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True, weights_format="npz"):
+def save_model(model, filepath, overwrite=True, include_optimizer=True, weights_format="npz",
+               include_rng_state=False):
     """Save architecture, weights, compile arguments and optimizer state to one zip file.
 
     Args:
@@ -172,6 +183,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, weights_
         overwrite: replace an existing file (False raises if it exists).
         include_optimizer: also store the optimizer's config and state (to resume training).
         weights_format: 'npz' (default) or 'safetensors' (needs the optional package).
+        include_rng_state: also store the state of ``glassnet.config.rng`` (as JSON), which
+            :func:`load_model` restores: a checkpoint from which training resumes exactly.
     """
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
@@ -188,6 +201,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, weights_
         "compile_config": _compile_config(model),
         "optimizer": None,
     }
+    if include_rng_state:
+        config["rng_state"] = get_rng().bit_generator.state  # dict of str and int: JSON-able
     members = {}
     if weights_format == "safetensors":
         try:
@@ -262,22 +277,49 @@ def _open_archive(path, kind):
     return archive
 
 
-def _read_member(archive, info, path, limit):
+def _check_sizes(info, path, limit, available, where="member"):
+    """Refuse a zip entry whose declared sizes are over ``limit`` or cannot be honest."""
     if info.file_size > limit:
-        raise _fail(path, f"member {info.filename!r} claims {info.file_size} bytes, more than "
+        raise _fail(path, f"{where} {info.filename!r} claims {info.file_size} bytes, more than "
                           f"the allowed {limit}")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise _fail(path, f"member {info.filename!r} uses an unsupported compression "
-                          f"({info.compress_type})")
+        raise _fail(path, f"{where} {info.filename!r} uses an unsupported compression "
+                          f"({info.compress_type}); expected stored or deflated")
+    if info.compress_size > available:
+        raise _fail(path, f"{where} {info.filename!r} claims {info.compress_size} stored "
+                          f"bytes but the archive has only {available}; it is truncated")
+    if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+        raise _fail(path, f"{where} {info.filename!r} is stored uncompressed but declares "
+                          f"{info.file_size} bytes for {info.compress_size} stored bytes")
+    if info.file_size > MAX_DEFLATE_RATIO * info.compress_size + 2**16:
+        raise _fail(path, f"{where} {info.filename!r} would expand {info.compress_size} "
+                          f"compressed bytes to {info.file_size} (more than "
+                          f"{MAX_DEFLATE_RATIO}x: a zip bomb?); expected glassnet's "
+                          "uncompressed members")
+
+
+def _read_member(archive, info, path, limit):
+    _check_sizes(info, path, limit, os.path.getsize(path))
     try:
         with archive.open(info) as member:
-            data = member.read(limit + 1)
+            data = member.read(info.file_size + 1)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise _fail(path, f"member {info.filename!r} is corrupted ({error})") from None
     if len(data) != info.file_size:
         raise _fail(path, f"member {info.filename!r} is truncated ({len(data)} of "
                           f"{info.file_size} bytes)")
     return data
+
+
+def _unique_infos(archive, path, what):
+    """``{name: ZipInfo}``, refusing a name that appears twice (two different contents)."""
+    infos = {}
+    for info in archive.infolist():
+        if info.filename in infos:
+            raise _fail(path, f"{what} has the member {info.filename!r} twice; expected each "
+                              "member once")
+        infos[info.filename] = info
+    return infos
 
 
 def _read_json(data, name, path):
@@ -290,16 +332,66 @@ def _read_json(data, name, path):
     return value
 
 
+def check_npz(data, name, path):
+    """Read every ``.npy`` header of an .npz (bytes or a file path) and refuse, before anything
+    is allocated, object arrays (pickle), unknown dtypes, and shapes that claim more bytes than
+    are there (``np.load`` would allocate the declared size first).
+
+    Raises:
+        FileFormatError: naming ``path``, the member and what was wrong.
+    """
+    is_path = not isinstance(data, (bytes, bytearray, memoryview))
+    available = os.path.getsize(data) if is_path else len(data)
+    try:
+        archive = zipfile.ZipFile(data if is_path else _io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise _fail(path, f"{name} is not an .npz archive ({error})") from None
+    with archive:
+        infos = _unique_infos(archive, path, name)
+        if len(infos) > MAX_ARRAYS:
+            raise _fail(path, f"{name} holds {len(infos)} arrays (limit {MAX_ARRAYS})")
+        for member, info in infos.items():
+            if not member.endswith(".npy") or "/" in member or "\\" in member:
+                raise _fail(path, f"{name}: unexpected member {member!r}; expected plain "
+                                  "'<key>.npy' arrays")
+            _check_sizes(info, path, MAX_ARRAYS_BYTES, available, where=f"{name} member")
+            try:
+                with archive.open(info) as stream:
+                    version = xp.lib.format.read_magic(stream)
+                    if version == (1, 0):
+                        shape, _, dtype = xp.lib.format.read_array_header_1_0(stream)
+                    elif version == (2, 0):
+                        shape, _, dtype = xp.lib.format.read_array_header_2_0(stream)
+                    else:
+                        raise ValueError(f"unsupported .npy format version {version}")
+                    header_bytes = stream.tell()
+            except (ValueError, OSError, EOFError, SyntaxError, TypeError,
+                    zipfile.BadZipFile) as error:
+                raise _fail(path, f"{name}: array {member!r} has a corrupted .npy header "
+                                  f"({error})") from None
+            if dtype.hasobject or dtype.kind not in "biufU":
+                raise _fail(path, f"{name}: array {member!r} has dtype {dtype}; glassnet reads "
+                                  "only numeric arrays, without pickle")
+            count = 1
+            for size in shape:
+                count *= int(size)
+            declared = count * dtype.itemsize
+            if declared != info.file_size - header_bytes:
+                raise _fail(path, f"{name}: array {member!r} declares shape {tuple(shape)} "
+                                  f"of {dtype} ({declared} bytes) but holds "
+                                  f"{info.file_size - header_bytes} bytes of data")
+
+
 def _read_npz(data, name, path, expected_keys=None):
-    """The arrays of an .npz (bytes), pickle disabled, keys and dtypes checked."""
+    """The arrays of an .npz (bytes), pickle disabled, headers, keys and dtypes checked."""
+    check_npz(data, name, path)
     try:
         with xp.load(_io.BytesIO(data), allow_pickle=False) as npz:
             keys = list(npz.files)
-            if len(keys) > MAX_ARRAYS:
-                raise _fail(path, f"{name} holds {len(keys)} arrays (limit {MAX_ARRAYS})")
-            if expected_keys is not None and sorted(keys) != sorted(expected_keys):
-                missing = sorted(set(expected_keys) - set(keys))
-                extra = sorted(set(keys) - set(expected_keys))
+            if expected_keys is not None and sorted(keys, key=str) != sorted(expected_keys,
+                                                                          key=str):
+                missing = sorted(set(expected_keys) - set(keys), key=str)
+                extra = sorted(set(keys) - set(expected_keys), key=str)
                 raise _fail(path, f"{name} does not match its manifest: missing {missing}, "
                                   f"unexpected {extra}")
             arrays = {key: npz[key] for key in keys}
@@ -318,12 +410,11 @@ def _read_npz(data, name, path, expected_keys=None):
 def _read_model_archive(path):
     archive = _open_archive(path, "model")
     with archive:
-        infos = {}
-        for info in archive.infolist():
-            if info.filename not in ALLOWED_MEMBERS:
-                raise _fail(path, f"unexpected member {info.filename!r}; a glassnet model file "
+        infos = _unique_infos(archive, path, "the model file")
+        for member in infos:
+            if member not in ALLOWED_MEMBERS:
+                raise _fail(path, f"unexpected member {member!r}; a glassnet model file "
                                   f"holds only {sorted(ALLOWED_MEMBERS)}")
-            infos[info.filename] = info
         for required in (METADATA, CONFIG):
             if required not in infos:
                 raise _fail(path, f"missing {required!r}; this is not a glassnet model file "
@@ -441,7 +532,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         safe_mode: accepted for Keras compatibility (loading never executes code anyway).
 
     Returns:
-        The model, with the saved weights.
+        The model, with the saved weights. A checkpoint saved with ``include_rng_state=True``
+        also restores ``glassnet.config.rng``, so training resumes bit-identically.
 
     Raises:
         FileFormatError: the file is truncated, corrupted, of another format or version, or its
@@ -497,7 +589,33 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         )
         if optimizer_arrays is not None:
             _restore_optimizer(model, optimizer_spec, optimizer_arrays, path)
+    _restore_rng(config.get("rng_state"), path)
     return model
+
+
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
+
+
+def _restore_rng(state, path):
+    """Put a checkpoint's RNG state back into ``glassnet.config.rng`` (None: leave it)."""
+    if state is None:
+        return
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    if name not in _BIT_GENERATORS:
+        raise _fail(path, f"rng_state must be a NumPy bit generator state with bit_generator "
+                          f"in {list(_BIT_GENERATORS)}, found {str(state)[:80]!r}")
+    try:
+        bit_generator = getattr(xp.random, name)()
+        bit_generator.state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as error:
+        raise _fail(path, f"rng_state is not a valid {name} state ({error})") from None
+    rng = get_rng()
+    if type(rng.bit_generator) is type(bit_generator):
+        rng.bit_generator.state = state  # in place: code holding the generator follows
+    else:
+        from glassnet import config as config_module
+
+        config_module.config.rng = xp.random.Generator(bit_generator)
 
 
 def _restore_optimizer(model, spec, arrays, path):

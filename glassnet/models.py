@@ -23,11 +23,11 @@ from glassnet.layers.base import (
     Layer,
     _batchless,
     _custom_init_args,
-    _normalize_shape,
     deserialize,
     register_layer,
     serialize,
     unique_name,
+    user_shape,
 )
 from glassnet.layers.core import InputLayer
 from glassnet.tensor import Tensor
@@ -598,7 +598,8 @@ class Sequential(Model):
     def build(self, input_shape=None):
         """Build every layer for inputs of ``input_shape`` (batch dimension first)."""
         if input_shape is not None:
-            self._build_shape = _normalize_shape(input_shape)
+            self._build_shape = user_shape(input_shape, "input_shape", f"Sequential "
+                                                                      f"'{self.name}'.build")
             self._shapes_done = 0
         if self._build_shape is None:
             raise GlassnetValueError(

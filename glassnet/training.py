@@ -100,12 +100,20 @@ def compile(model, optimizer="rmsprop", loss=None, metrics=None, loss_weights=No
         else:
             loss_fns = [losses_module.get(loss)]
     if loss_weights is not None:
-        if isinstance(loss_weights, (int, float)):
-            loss_weights = [float(loss_weights)]
-        elif isinstance(loss_weights, dict):
-            loss_weights = dict(loss_weights)
-        else:
-            loss_weights = [float(w) for w in loss_weights]
+        try:
+            if isinstance(loss_weights, (int, float)):
+                loss_weights = [float(loss_weights)]
+            elif isinstance(loss_weights, dict):
+                loss_weights = {k: float(w) for k, w in loss_weights.items()}
+            elif isinstance(loss_weights, (list, tuple)):
+                loss_weights = [float(w) for w in loss_weights]
+            else:
+                raise TypeError
+        except (TypeError, ValueError):
+            raise GlassnetTypeError(
+                f"compile: loss_weights must be a number, a list of numbers (one per output) or "
+                f"a dict {{output: number}}, received {loss_weights!r}"
+            ) from None
     for name, specs in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
         if specs is not None and not isinstance(specs, (list, tuple, dict)):
             raise GlassnetTypeError(
@@ -486,6 +494,37 @@ def _to_array(value, name, where):
     return array
 
 
+_CHECK_INPUTS = ("warn", "raise", "ignore")
+
+
+def _check_finite(array, name, where):
+    """Warn about / refuse NaN and inf in ``array`` as ``config.check_inputs`` says.
+
+    Costs two reductions (min and max propagate NaN) unless something is wrong.
+    """
+    mode = config.check_inputs
+    if mode not in _CHECK_INPUTS:
+        raise GlassnetValueError(
+            f"config.check_inputs must be one of {', '.join(map(repr, _CHECK_INPUTS))}, "
+            f"received {mode!r}"
+        )
+    if mode == "ignore" or array.dtype.kind not in "fc" or array.size == 0:
+        return
+    if xp.isfinite(array.min()) and xp.isfinite(array.max()):
+        return
+    nan = int(xp.isnan(array).sum())
+    inf = int(xp.isinf(array).sum())
+    first = tuple(int(i) for i in xp.argwhere(~xp.isfinite(array))[0])
+    message = (
+        f"{where}: {name} contains {nan} NaN and {inf} infinite values (first at index "
+        f"{first}, shape {array.shape}); expected finite numbers. Clean the data, or set "
+        f"gn.config.check_inputs to 'ignore' (or 'raise')"
+    )
+    if mode == "raise":
+        raise GlassnetValueError(message)
+    warnings.warn(message, RuntimeWarning, stacklevel=5)  # the caller of model.fit(...)
+
+
 def _is_multi(value):
     return isinstance(value, (list, tuple)) and len(value) > 0 and all(
         isinstance(v, (xp.ndarray, Tensor)) and getattr(v, "ndim", 0) >= 1 for v in value
@@ -612,12 +651,16 @@ class IterableData:
             count += 1
             x, y, sw = _unpack(item)
             xs = _arrays(x, "x", self.where)
+            for array in xs:
+                _check_finite(array, "x", self.where)
             xs = [_cast_x(a) for a in xs]
             batch_x = xs[0] if len(xs) == 1 else xs
             if y is None:
                 yield (batch_x,)
                 continue
             ys = [_cast_y(a) for a in _arrays(y, "y", self.where)]
+            for array in ys:
+                _check_finite(array, "y", self.where)
             batch_y = ys[0] if len(ys) == 1 else ys
             if len(xs[0]) != len(ys[0]):
                 raise GlassnetValueError(
@@ -706,6 +749,9 @@ def _make_data(x, y, sample_weight, batch_size, shuffle, where, class_weight=Non
     ys = _arrays(y, "y", where)
     sw = None if sample_weight is None else _to_array(sample_weight, "sample_weight", where)
     _check_lengths(xs, ys, sw, where)
+    for name, arrays in (("x", xs), ("y", ys or []), ("sample_weight", [] if sw is None else [sw])):
+        for array in arrays:
+            _check_finite(array, name, where)
     if class_weight is not None:
         weights = _class_weights(class_weight, ys, where)
         sw = weights if sw is None else sw * weights
@@ -800,12 +846,19 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         shuffle: reshuffle the training samples at every epoch.
         class_weight: ``{class: weight}``, turned into per-sample weights of the loss.
         sample_weight: per-sample loss weights, shape (N,).
-        initial_epoch: the epoch to start from (to resume a run).
+        initial_epoch: the epoch to start from, to resume a run: after loading the checkpoint
+            that ``ModelCheckpoint`` wrote at the end of epoch ``k`` (1-based in its file
+            name), ``fit(..., epochs=n, initial_epoch=k)`` finishes bit-identical to an
+            uninterrupted ``fit(..., epochs=n)``.
         steps_per_epoch: batches per epoch (default: all the data / the whole iterable).
         validation_steps: batches per validation run.
         validation_batch_size: batch size for validation (default: ``batch_size``).
         validation_freq: validate every ``validation_freq`` epochs (or at the listed epochs,
             1-based).
+
+    NaN or inf in ``x``, ``y`` or ``sample_weight`` give a RuntimeWarning naming the array, the
+    count and the first position; ``gn.config.check_inputs = 'raise'`` makes it an error and
+    ``'ignore'`` skips the check (``evaluate`` and ``predict`` follow the same setting).
 
     Returns:
         A :class:`~glassnet.callbacks.History`; ``history.history`` maps ``'loss'``, each
@@ -818,6 +871,12 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     batch_size = _check_batch_size(batch_size, where)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, xp.integer)) or epochs < 0:
         raise GlassnetValueError(f"fit: epochs must be a non-negative integer, received {epochs!r}")
+    if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, xp.integer)) \
+            or not 0 <= initial_epoch <= epochs:
+        raise GlassnetValueError(
+            f"fit: initial_epoch must be an integer in [0, epochs={epochs}] (epochs is the index "
+            f"of the last epoch, not a count of extra epochs), received {initial_epoch!r}"
+        )
     if steps_per_epoch is not None and int(steps_per_epoch) <= 0:
         raise GlassnetValueError(
             f"fit: steps_per_epoch must be a positive integer or None, received "

@@ -14,7 +14,7 @@ import math
 
 from glassnet.backend import xp
 from glassnet.config import config, get_rng
-from glassnet.errors import ShapeError
+from glassnet.errors import GlassnetValueError, ShapeError
 
 
 def _as_array(a):
@@ -56,7 +56,7 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     if y.dtype == xp.bool_ or not (
         xp.issubdtype(y.dtype, xp.integer) or xp.issubdtype(y.dtype, xp.floating)
     ):
-        raise ValueError(f"to_categorical: y must hold integer labels, got dtype {y.dtype}")
+        raise GlassnetValueError(f"to_categorical: y must hold integer labels, got dtype {y.dtype}")
     shape = y.shape
     if len(shape) > 1 and shape[-1] == 1:
         shape = shape[:-1]
@@ -64,22 +64,22 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     if xp.issubdtype(flat.dtype, xp.floating):
         bad = xp.flatnonzero(~xp.isfinite(flat) | (flat != xp.round(flat)))
         if bad.size:
-            raise ValueError(
+            raise GlassnetValueError(
                 "to_categorical: labels must be whole numbers, got "
                 + _describe(flat[bad].tolist(), bad.tolist())
             )
     flat = flat.astype(xp.int64)
     if num_classes is None:
         if flat.size == 0:
-            raise ValueError("to_categorical: y is empty; pass num_classes")
+            raise GlassnetValueError("to_categorical: y is empty; pass num_classes")
         num_classes = int(flat.max()) + 1
     if isinstance(num_classes, bool) or int(num_classes) != num_classes or num_classes < 1:
-        raise ValueError(f"to_categorical: num_classes must be a positive integer, "
+        raise GlassnetValueError(f"to_categorical: num_classes must be a positive integer, "
                          f"got {num_classes!r}")
     num_classes = int(num_classes)
     bad = xp.flatnonzero((flat < 0) | (flat >= num_classes))
     if bad.size:
-        raise ValueError(
+        raise GlassnetValueError(
             f"to_categorical: labels must be in [0, {num_classes - 1}] for "
             f"num_classes={num_classes}, got " + _describe(flat[bad].tolist(), bad.tolist())
         )
@@ -143,7 +143,7 @@ def minmax_normalize(x, feature_range=(0.0, 1.0), axis=0, stats=None):
     x = _float(x)
     lo, hi = feature_range
     if not lo < hi:
-        raise ValueError(f"minmax_normalize: feature_range must have lo < hi, got "
+        raise GlassnetValueError(f"minmax_normalize: feature_range must have lo < hi, got "
                          f"{feature_range!r}")
     if stats is None:
         stats = {"min": x.min(axis=axis, keepdims=True), "max": x.max(axis=axis, keepdims=True)}
@@ -224,11 +224,11 @@ def train_validation_split(x, y=None, validation_split=0.2, shuffle=True, strati
             raise ShapeError(f"train_validation_split: x has {n} samples but y has "
                              f"{y.shape[0] if y.ndim else 0}")
     if not 0 < validation_split < 1:
-        raise ValueError(f"train_validation_split: validation_split must be in (0, 1), "
+        raise GlassnetValueError(f"train_validation_split: validation_split must be in (0, 1), "
                          f"got {validation_split!r}")
     if stratify is True:
         if y is None:
-            raise ValueError("train_validation_split: stratify=True needs y")
+            raise GlassnetValueError("train_validation_split: stratify=True needs y")
         labels = y.argmax(axis=-1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(n, -1)[:, 0]
     elif stratify is None or stratify is False:
         labels = None
@@ -252,7 +252,7 @@ def train_validation_split(x, y=None, validation_split=0.2, shuffle=True, strati
         order = get_rng().permutation if shuffle else xp.sort
         train_index, val_index = order(train_index), order(val_index)
     if train_index.size == 0 or val_index.size == 0:
-        raise ValueError(
+        raise GlassnetValueError(
             f"train_validation_split: {n} samples cannot be split with validation_split="
             f"{validation_split} (one part would be empty)"
         )

@@ -3,6 +3,7 @@
 import warnings
 
 from glassnet.callbacks.base import Callback, resolve_mode
+from glassnet.errors import GlassnetValueError
 
 
 class EarlyStopping(Callback):
@@ -37,7 +38,11 @@ class EarlyStopping(Callback):
         super().__init__()
         self.monitor = monitor
         self.min_delta = abs(float(min_delta))
-        self.patience = int(patience)
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise GlassnetValueError(
+                f"EarlyStopping: patience must be a non-negative integer, received {patience!r}"
+            )
+        self.patience = patience
         self.verbose = verbose
         self.mode = resolve_mode(mode, monitor, "EarlyStopping")
         self.baseline = baseline

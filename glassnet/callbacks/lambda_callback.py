@@ -1,6 +1,7 @@
 """LambdaCallback: a callback built from plain functions."""
 
 from glassnet.callbacks.base import HOOKS, Callback
+from glassnet.errors import GlassnetTypeError
 
 
 class LambdaCallback(Callback):
@@ -24,6 +25,8 @@ class LambdaCallback(Callback):
             hooks.setdefault("on_train_batch_end", on_batch_end)
         for name, function in hooks.items():
             if name not in HOOKS:
-                raise TypeError(f"LambdaCallback: unknown hook {name!r}; valid: {', '.join(HOOKS)}")
+                raise GlassnetTypeError(
+                    f"LambdaCallback: unknown hook {name!r}; valid: {', '.join(HOOKS)}"
+                )
             if function is not None:
                 setattr(self, name, function)

@@ -16,6 +16,11 @@ class ModelCheckpoint(Callback):
     file is written only when ``monitor`` improved: ``current < best`` (mode 'min') or
     ``current > best`` (mode 'max').
 
+    A full-model checkpoint holds the weights, the optimizer state (with ``iterations``, the
+    schedule position) and the state of ``glassnet.config.rng``: after
+    ``model = gn.models.load_model(path)``, ``model.fit(..., initial_epoch=k)`` continues the
+    run exactly as if it had never stopped (same shuffles, same dropout masks, same weights).
+
     Args:
         filepath: where to save; a ``.weights.npz``/``.weights.h5``/``.npz`` name (or
             ``save_weights_only=True``) saves weights only, anything else the whole model.
@@ -117,5 +122,5 @@ class ModelCheckpoint(Callback):
         weights_only = self.save_weights_only or path.endswith((".npz", ".h5"))
         if weights_only:
             self.model.save_weights(path)
-        else:
-            self.model.save(path)
+        else:  # a full checkpoint: with the RNG state, so a resumed fit is bit-identical
+            self.model.save(path, include_rng_state=True)

@@ -25,7 +25,7 @@ import urllib.request
 import zlib
 from pathlib import Path
 
-from glassnet.errors import FileFormatError, GlassnetError
+from glassnet.errors import FileFormatError, GlassnetError, GlassnetValueError
 
 #: Seconds to wait for a connection (and for each read) before giving up.
 TIMEOUT = 10.0
@@ -61,7 +61,7 @@ def _parse_hash(file_hash):
     if not algorithm:
         algorithm = {64: "sha256", 32: "md5"}.get(len(digest), "")
     if algorithm not in ("sha256", "md5"):
-        raise ValueError(
+        raise GlassnetValueError(
             f"file_hash: expected 'sha256:<64 hex digits>' or 'md5:<32 hex digits>', "
             f"got {file_hash!r}"
         )

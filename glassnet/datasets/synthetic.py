@@ -18,19 +18,20 @@ import math
 
 from glassnet.backend import xp
 from glassnet.config import get_rng
+from glassnet.errors import GlassnetValueError
 
 
 def _check_count(n_samples, name="n_samples", minimum=1):
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, xp.integer)) or (
         n_samples < minimum
     ):
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {n_samples!r}")
+        raise GlassnetValueError(f"{name}: expected an integer >= {minimum}, got {n_samples!r}")
     return int(n_samples)
 
 
 def _noise(shape, noise, dtype):
     if noise < 0:
-        raise ValueError(f"noise: expected a standard deviation >= 0, got {noise!r}")
+        raise GlassnetValueError(f"noise: expected a standard deviation >= 0, got {noise!r}")
     if noise == 0:
         return xp.zeros(shape, dtype=dtype)
     return (noise * get_rng().standard_normal(shape)).astype(dtype)
@@ -86,7 +87,7 @@ def polynomial(n_samples=100, coefficients=(0.0, 1.0, -2.0, 1.0), low=-1.0, high
     """
     n = _check_count(n_samples)
     if len(coefficients) == 0:
-        raise ValueError("coefficients: expected at least one coefficient, got none")
+        raise GlassnetValueError("coefficients: expected at least one coefficient, got none")
     x = get_rng().uniform(low, high, size=(n, 1))
     y = xp.polynomial.polynomial.polyval(x, xp.asarray(coefficients, dtype=xp.float64))
     return x.astype(dtype), (y + _noise((n, 1), noise, xp.float64)).astype(dtype)
@@ -190,7 +191,7 @@ def circles(n_samples=200, noise=0.05, factor=0.5, dtype="float32"):
     """
     n = _check_count(n_samples)
     if not 0 < factor < 1:
-        raise ValueError(f"factor: expected 0 < factor < 1, got {factor!r}")
+        raise GlassnetValueError(f"factor: expected 0 < factor < 1, got {factor!r}")
     sizes = _per_class(n, 2)
     radius = xp.repeat(xp.array([1.0, factor]), sizes)[:, None]
     t = get_rng().uniform(0.0, 2 * math.pi, size=(n, 1))
@@ -223,7 +224,9 @@ def linear(n_samples=100, weight=2.0, bias=1.0, noise=0.1, low=-1.0, high=1.0,
     n = _check_count(n_samples)
     w = xp.atleast_1d(xp.asarray(weight, dtype=xp.float64))
     if w.ndim != 1:
-        raise ValueError(f"weight: expected a number or a 1-D sequence, got shape {w.shape}")
+        raise GlassnetValueError(
+            f"weight: expected a number or a 1-D sequence, got shape {w.shape}"
+        )
     x = get_rng().uniform(low, high, size=(n, w.size))
     y = x @ w[:, None] + bias + _noise((n, 1), noise, xp.float64)
     return x.astype(dtype), y.astype(dtype)

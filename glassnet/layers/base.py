@@ -125,6 +125,32 @@ def _normalize_shape(shape):
     return tuple(None if d is None else int(d) for d in shape)
 
 
+def user_shape(shape, argument, owner):
+    """A shape given by the user (``input_shape=``, ``Input(shape=)``, ``build()``), checked:
+    a tuple of positive integers and None (unknown size), or a clear error naming the argument.
+    """
+    if isinstance(shape, (int, xp.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)):
+        raise GlassnetTypeError(
+            f"{owner}: {argument} must be a tuple of positive integers (None for an unknown "
+            f"size), received {type(shape).__name__} {shape!r}"
+        )
+    for d in shape:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, (int, xp.integer))):
+            raise GlassnetTypeError(
+                f"{owner}: {argument} must be a tuple of positive integers (None for an "
+                f"unknown size), received {tuple(shape)!r} (the entry {d!r} is a "
+                f"{type(d).__name__})"
+            )
+        if d is not None and d <= 0:
+            raise GlassnetValueError(
+                f"{owner}: {argument} must be a tuple of positive integers (None for an "
+                f"unknown size), received {tuple(shape)!r}"
+            )
+    return _normalize_shape(shape)
+
+
 def _as_shape(shape):
     """A shape tuple, or a list of them for several inputs (lists of ints become tuples)."""
     if shape is None or isinstance(shape, tuple):
@@ -409,14 +435,15 @@ class Layer:
 
             activity_regularizer = regularizers.get(activity_regularizer)
         self.activity_regularizer = activity_regularizer
+        owner = f"Layer '{self.name}'"
         if input_dim is not None and input_shape is None:
-            input_shape = (input_dim,)
+            input_shape = user_shape(input_dim, "input_dim", owner)
         if batch_input_shape is None and input_shape is not None:
-            if isinstance(input_shape, int):
-                input_shape = (input_shape,)
-            batch_input_shape = (batch_size,) + tuple(input_shape)
+            input_shape = user_shape(input_shape, "input_shape", owner)
+            batch_input_shape = (batch_size,) + input_shape
         self._batch_input_shape = (
-            _normalize_shape(batch_input_shape) if batch_input_shape is not None else None
+            user_shape(batch_input_shape, "batch_input_shape", owner)
+            if batch_input_shape is not None else None
         )
 
     # ----------------------------------------------------------------- to override

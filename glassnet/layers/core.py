@@ -9,8 +9,8 @@ from glassnet.layers.base import (
     KerasTensor,
     Layer,
     Node,
-    _normalize_shape,
     register_layer,
+    user_shape,
 )
 from glassnet.tensor import Function, Tensor
 
@@ -387,9 +387,9 @@ class InputLayer(Layer):
         if batch_shape is None:
             if shape is None:
                 raise GlassnetValueError("InputLayer: give shape= (or batch_shape=)")
-            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            shape = user_shape(shape, "shape", "Input")
             batch_shape = (batch_size,) + shape
-        batch_shape = _normalize_shape(batch_shape)
+        batch_shape = user_shape(batch_shape, "batch_shape", "Input")
         input_dtype = xp.dtype(dtype if dtype is not None else config.default_float)
         super().__init__(
             name=name,

@@ -72,12 +72,40 @@ class BroadcastTo(Function):
         return gy.sum_to(self.inputs[0].shape)
 
 
+_BLAS_FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
+
+
+def sum_leading(x, n_axes=1):
+    """Sum an array over its first ``n_axes`` axes: the bias gradient of a batch.
+
+    For a C-contiguous float32/float64 array this is the matrix-vector product
+    ``ones(rows) @ x.reshape(rows, -1)`` (one BLAS call), several times faster than
+    ``x.sum(axis=0)`` on tall, narrow arrays such as a convolution's (N*H*W, channels)
+    gradient (both accumulate in the array's dtype); other arrays use ``ndarray.sum``.
+
+    Example:
+        >>> import numpy as np
+        >>> sum_leading(np.ones((4, 3), np.float32)).tolist()
+        [4.0, 4.0, 4.0]
+    """
+    if x.dtype in _BLAS_FLOATS and x.flags.c_contiguous and x.size and n_axes:
+        rows = 1
+        for n in x.shape[:n_axes]:
+            rows *= n
+        return (xp.ones(rows, x.dtype) @ x.reshape(rows, -1)).reshape(x.shape[n_axes:])
+    return x.sum(axis=tuple(range(n_axes)))
+
+
 def _sum_to_array(x, shape):
     """Sum an array over the axes that broadcasting added or stretched, to get ``shape``."""
     lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
-    )
+    stretched = [lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1]
+    if not stretched or stretched == list(range(lead, stretched[-1] + 1)):
+        # only leading axes are summed (a bias): one BLAS matrix-vector product
+        n_axes = stretched[-1] + 1 if stretched else lead
+        if n_axes:
+            return sum_leading(x, n_axes).reshape(shape)
+    axes = tuple(range(lead)) + tuple(stretched)
     y = x.sum(axis=axes, keepdims=True) if axes else x
     return y.reshape(shape) if lead else y
 

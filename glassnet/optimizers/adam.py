@@ -61,11 +61,30 @@ class Adam(Optimizer):
     def update_step(self, grad, variable, state, learning_rate):
         b1, b2, t = self.beta_1, self.beta_2, self.iterations + 1
         m, v = state["momentum"], state["velocity"]
-        m += (1.0 - b1) * (grad - m)                                    # m = b1 m + (1-b1) g
-        v += (1.0 - b2) * (grad * grad - v)                             # v = b2 v + (1-b2) g^2
+        # in place, through one reusable work array: no temporary array per step
+        work = self._work_array(variable)
+        xp.subtract(grad, m, out=work)
+        work *= 1.0 - b1
+        m += work                                                       # m = b1 m + (1-b1) g
+        xp.multiply(grad, grad, out=work)
+        work -= v
+        work *= 1.0 - b2
+        v += work                                                       # v = b2 v + (1-b2) g^2
         if self.amsgrad:
             v_hat = state["velocity_hat"]
             xp.maximum(v_hat, v, out=v_hat)                             # v_hat = max(v_hat, v)
             v = v_hat
         alpha = learning_rate * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-        variable -= alpha * m / (xp.sqrt(v) + self.epsilon)             # w -= a m/(sqrt v + eps)
+        xp.sqrt(v, out=work)
+        work += self.epsilon
+        xp.divide(m, work, out=work)
+        work *= alpha
+        variable -= work                                                # w -= a m/(sqrt v + eps)
+
+    def _work_array(self, like):
+        """A scratch array shaped like ``like``, reused across steps (not optimizer state)."""
+        work = self.__dict__.setdefault("_work", {})
+        key = (like.shape, like.dtype.str)
+        if key not in work:
+            work[key] = xp.empty_like(like)
+        return work[key]
