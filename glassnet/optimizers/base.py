@@ -335,8 +335,12 @@ class Optimizer:
     def step(self, params=None):
         """Define-by-run style: update the parameters from their ``.grad`` (set by backward).
 
-        Parameters without a gradient are skipped; if none has one, nothing happens.
+        Parameters without a gradient are skipped; if none has one, nothing happens. The first
+        ``step(params)`` of an optimizer built without ``params=`` binds them, so a following
+        ``opt.zero_grad()`` or ``opt.step()`` needs no arguments.
         """
+        if params is not None and self.params is None:
+            self.params = self._as_param_list(params)
         params = [p for p in self._bound(params, "step") if p.grad is not None]
         if params:
             self._update([p.grad.data for p in params], params)

@@ -316,3 +316,16 @@ def test_config_round_trip_through_json(make):
 
 def test_repr_names_hyper_parameters():
     assert "rho=0.9" in repr(RMSprop())
+
+
+def test_step_with_params_binds_them_for_zero_grad_and_later_steps():
+    """Broken variant checked: without the binding, zero_grad() raises 'no parameters'."""
+    w = gn.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = SGD(learning_rate=0.5)
+    (w * w).sum().backward()
+    opt.step([w])  # w -= 0.5 * 2w  ->  0
+    opt.zero_grad()
+    assert w.grad is None
+    (w + 1.0).sum().backward()
+    opt.step()  # w -= 0.5 * 1
+    np.testing.assert_allclose(w.data, [-0.5, -0.5])
