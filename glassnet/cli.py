@@ -30,7 +30,7 @@ import sys
 import time
 
 from glassnet.backend import xp
-from glassnet.errors import GlassnetError, GlassnetValueError
+from glassnet.errors import GlassnetError
 
 PRESETS = ("mlp", "cnn", "lstm")
 #: Epochs when --epochs is not given: seed 003's 20 for the MLP; the CNN and LSTM learn more
@@ -54,40 +54,28 @@ def build_mlp():
     ])
 
 
-def _layers(preset, *names):
-    from glassnet import layers
-
-    missing = [name for name in names if not hasattr(layers, name)]
-    if missing:
-        raise GlassnetValueError(
-            f"--model {preset}: this preset is unavailable because glassnet.layers has no "
-            f"{', '.join(missing)} in this installation; use --model mlp"
-        )
-    return [getattr(layers, name) for name in names]
-
-
 def build_cnn():
     """A LeNet-style CNN: two conv/pool stages, a Dense(64) and a softmax over 10 digits."""
+    from glassnet.layers import Conv2D, Dense, Flatten, MaxPooling2D
     from glassnet.models import Sequential
 
-    conv, pool, flatten, dense = _layers("cnn", "Conv2D", "MaxPooling2D", "Flatten", "Dense")
     return Sequential([
-        conv(32, (3, 3), activation="relu", input_shape=(28, 28, 1)),
-        pool((2, 2)),
-        conv(64, (3, 3), activation="relu"),
-        pool((2, 2)),
-        flatten(),
-        dense(64, activation="relu"),
-        dense(10, activation="softmax"),
+        Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)),
+        MaxPooling2D((2, 2)),
+        Conv2D(64, (3, 3), activation="relu"),
+        MaxPooling2D((2, 2)),
+        Flatten(),
+        Dense(64, activation="relu"),
+        Dense(10, activation="softmax"),
     ])
 
 
 def build_lstm():
     """An LSTM reading each image as 28 time steps of 28 pixels, then a softmax layer."""
+    from glassnet.layers import LSTM, Dense
     from glassnet.models import Sequential
 
-    lstm, dense = _layers("lstm", "LSTM", "Dense")
-    return Sequential([lstm(128, input_shape=(28, 28)), dense(10, activation="softmax")])
+    return Sequential([LSTM(128, input_shape=(28, 28)), Dense(10, activation="softmax")])
 
 
 BUILDERS = {"mlp": build_mlp, "cnn": build_cnn, "lstm": build_lstm}

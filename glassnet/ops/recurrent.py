@@ -1,0 +1,534 @@
+"""Recurrent sequence ops: simple_rnn, lstm and gru with Keras's weight layout and formulas.
+
+Inputs are batch-major, ``x`` of shape (N, T, features) like Keras. Each op
+
+1. multiplies the inputs of *all* timesteps by the kernel in one GEMM:
+   ``Zx = x.reshape(N*T, in) @ W + b`` (time-major inside, so every step reads one block),
+2. runs one loop over timesteps with one recurrent GEMM ``h_{t-1} @ U`` per step,
+3. back-propagates through time in one reverse loop (one GEMM per step for dL/dh_{t-1}),
+   and forms the weight gradients after the loop with one GEMM each:
+   ``dW = X^T dZ``, ``dU = H_prev^T dZ``, ``db = sum dZ``, ``dx = dZ W^T``.
+
+Formulas (Keras 3; sigma = recurrent_activation, default sigmoid; phi = activation, default tanh):
+
+SimpleRNN: ``h_t = phi(x_t W + h_{t-1} U + b)``.
+
+LSTM, kernel (in, 4u), recurrent_kernel (u, 4u), bias (4u,), gate order i, f, c, o::
+
+    z = x_t W + h_{t-1} U + b = [z_i, z_f, z_c, z_o]
+    i = sigma(z_i), f = sigma(z_f), g = phi(z_c), o = sigma(z_o)
+    c_t = f * c_{t-1} + i * g,   h_t = o * phi(c_t)
+
+GRU, gate order z (update), r (reset), h (candidate). With ``reset_after=True`` (Keras's
+default): kernel (in, 3u), recurrent_kernel (u, 3u), bias (2, 3u) = [input bias; recurrent
+bias], and the reset gate multiplies the recurrent part *after* the matrix product::
+
+    x_z, x_r, x_h = x_t W + b[0];   r_z, r_r, r_h = h_{t-1} U + b[1]
+    z = sigma(x_z + r_z),  r = sigma(x_r + r_r),  hh = phi(x_h + r * r_h)
+    h_t = z * h_{t-1} + (1 - z) * hh
+
+With ``reset_after=False``: bias (3u,), ``hh = phi(x_h + (r * h_{t-1}) U_h)``.
+
+``go_backwards`` processes the sequence in reverse and, like Keras, returns the output sequence
+in that processed (reversed) order. ``mask`` (N, T) booleans skip steps like Keras's masking:
+at a masked step the state (h, and c for the LSTM) and the output stay those of the previous
+step, ``h_t = h_{t-1} + m_t (h_new - h_{t-1})``. These fused ops compute backward on arrays:
+first order only.
+"""
+
+from glassnet.backend import xp
+from glassnet.errors import GlassnetValueError, ShapeError
+from glassnet.tensor import Function, Tensor, as_tensor
+
+
+# ------------------------------------------------------------------------ activations on arrays
+def _sigmoid_(z):
+    """In place: z <- 1 / (1 + e^-z) (e^-z may overflow to inf, giving the right limit 0)."""
+    with xp.errstate(over="ignore"):
+        xp.negative(z, out=z)
+        xp.exp(z, out=z)
+    z += 1.0
+    return xp.reciprocal(z, out=z)
+
+
+def _tanh_(z):
+    return xp.tanh(z, out=z)
+
+
+def _relu_(z):
+    return xp.maximum(z, 0, out=z)
+
+
+def _linear_(z):
+    return z
+
+
+# name -> (in-place activation, derivative expressed with the activation's output y)
+ACTIVATIONS = {
+    "tanh": (_tanh_, lambda y: 1.0 - y * y),
+    "sigmoid": (_sigmoid_, lambda y: y * (1.0 - y)),
+    "relu": (_relu_, lambda y: (y > 0).astype(y.dtype)),
+    "linear": (_linear_, lambda y: xp.ones_like(y)),
+}
+
+
+def activation_name(activation):
+    """Map a Keras activation argument (None, a name or a function) to a supported name."""
+    if activation is None:
+        return "linear"
+    name = activation if isinstance(activation, str) else getattr(activation, "__name__", None)
+    name = {"identity": "linear"}.get(name, name)
+    if name not in ACTIVATIONS:
+        raise GlassnetValueError(
+            f"recurrent layers support the activations {', '.join(sorted(ACTIVATIONS))}, "
+            f"got {activation!r}"
+        )
+    return name
+
+
+# ------------------------------------------------------------------------ shared machinery
+class _Recurrent(Function):
+    """Common forward/backward plumbing: time-major input GEMM and weight-gradient GEMMs."""
+
+    gates = 1  # number of u-wide blocks in the kernel
+
+    def __init__(self, return_sequences=False, go_backwards=False, activation="tanh",
+                 recurrent_activation="sigmoid", mask=None):
+        self.return_sequences, self.go_backwards = return_sequences, go_backwards
+        self.mask = mask
+        self.act, self.dact = ACTIVATIONS[activation_name(activation)]
+        self.ract, self.dract = ACTIVATIONS[activation_name(recurrent_activation)]
+
+    def _check(self, x, w, u):
+        name = type(self).__name__.lower()
+        if x.ndim != 3:
+            raise ShapeError(
+                f"{name}: expected a 3-D input (batch, timesteps, features), got shape {x.shape}"
+            )
+        units = u.shape[0]
+        if w.shape != (x.shape[2], self.gates * units) or u.shape != (units, self.gates * units):
+            raise ShapeError(
+                f"{name}: kernel {w.shape} and recurrent_kernel {u.shape} do not fit an input "
+                f"with {x.shape[2]} features: expected ({x.shape[2]}, {self.gates}*units) and "
+                f"(units, {self.gates}*units)"
+            )
+        if x.shape[1] == 0:
+            raise ShapeError(f"{name}: the input has no timesteps (shape {x.shape})")
+        return units
+
+    def _input_gemm(self, x, w, b):
+        """Time-major inputs X (T*N, in) and Zx = X W + b of shape (T, N, gates*u)."""
+        n, t, f = x.shape
+        seq = x[:, ::-1] if self.go_backwards else x
+        self.x2 = xp.ascontiguousarray(seq.transpose(1, 0, 2)).reshape(t * n, f)
+        self.m = None  # time-major (T, N, 1) 0/1 mask: at 0, the state is carried over
+        if self.mask is not None:
+            mask = xp.asarray(self.mask, dtype=bool)
+            if mask.shape != (n, t):
+                raise ShapeError(f"{type(self).__name__.lower()}: expected a mask of shape "
+                                 f"({n}, {t}) (batch, timesteps), got {mask.shape}")
+            mask = mask[:, ::-1] if self.go_backwards else mask
+            self.m = xp.ascontiguousarray(mask.T, dtype=x.dtype)[:, :, None]
+        zx = self.x2 @ w
+        if b is not None:
+            zx += b
+        return zx.reshape(t, n, w.shape[1])
+
+    def _carry(self, new, previous, s):
+        """Masked steps keep the previous state: new <- previous + m_t (new - previous)."""
+        if self.m is not None:
+            new -= previous
+            new *= self.m[s]
+            new += previous
+
+    def _split_carry(self, grads, s):
+        """Split state gradients into the masked-step carry and the cell's share (in place)."""
+        if self.m is None:
+            return None
+        carries = [g * (1.0 - self.m[s]) for g in grads]
+        for g in grads:
+            g *= self.m[s]
+        return carries
+
+    def _outputs(self, hs):
+        """(sequence or last output, last state) from hs (T+1, N, u) with hs[0] = h0."""
+        y = hs[1:].transpose(1, 0, 2) if self.return_sequences else hs[-1]
+        return y, hs[-1]
+
+    def _seq_grad(self, gy, gh):
+        """dL/dh_T and the per-step output gradients (T, N, u) or None."""
+        dh = gh.data.copy()
+        if self.return_sequences:
+            return dh, gy.data.transpose(1, 0, 2)
+        dh += gy.data
+        return dh, None
+
+    def _weight_grads(self, dzx, dzh, hprev, w, u, b_shape):
+        """dx, dW, dU, db from the input-side and recurrent-side pre-activation gradients."""
+        x, wt, ut = self.inputs[0], self.inputs[1], self.inputs[2]
+        t, n, k = dzx.shape
+        dzx2 = dzx.reshape(t * n, k)
+        gx = gw = gu = None
+        if x.requires_grad:
+            gx = (dzx2 @ w.T).reshape(t, n, -1).transpose(1, 0, 2)
+            gx = Tensor(gx[:, ::-1] if self.go_backwards else gx)
+        if wt.requires_grad:
+            gw = Tensor(self.x2.T @ dzx2)
+        if ut.requires_grad:
+            gu = Tensor(hprev.reshape(t * n, -1).T @ dzh.reshape(t * n, k))
+        gb = None
+        if self.inputs[3].requires_grad:
+            gb = dzx2.sum(axis=0)
+            if b_shape == (2, k):
+                gb = xp.stack([gb, dzh.reshape(t * n, k).sum(axis=0)])
+            gb = Tensor(gb)
+        return gx, gw, gu, gb
+
+
+# ------------------------------------------------------------------------ SimpleRNN
+class SimpleRNN(_Recurrent):
+    """h_t = phi(x_t W + h_{t-1} U + b). Outputs (y, h_T). First order only."""
+
+    def forward(self, x, w, u, b, h0):
+        self._check(x, w, u)
+        zx = self._input_gemm(x, w, b)
+        t = zx.shape[0]
+        hs = xp.empty((t + 1,) + h0.shape, dtype=zx.dtype)
+        hs[0] = h0
+        for s in range(t):
+            a = zx[s]
+            a += hs[s] @ u
+            hs[s + 1] = self.act(a)  # zx[s] keeps the new state before masking
+            self._carry(hs[s + 1], hs[s], s)
+        self.hs, self.h_new = hs, zx
+        return self._outputs(hs)
+
+    def backward(self, gy, gh):
+        w, u = self.inputs[1].data, self.inputs[2].data
+        hs = self.hs
+        dh, dseq = self._seq_grad(gy, gh)
+        da = xp.empty((hs.shape[0] - 1,) + dh.shape, dtype=dh.dtype)
+        for s in range(da.shape[0] - 1, -1, -1):
+            if dseq is not None:
+                dh += dseq[s]
+            carry = self._split_carry([dh], s)
+            xp.multiply(dh, self.dact(self.h_new[s]), out=da[s])
+            dh = da[s] @ u.T
+            if carry:
+                dh += carry[0]
+        gx, gw, gu, gb = self._weight_grads(da, da, hs[:-1], w, u, self.inputs[3].shape)
+        return gx, gw, gu, gb, Tensor(dh)
+
+
+# ------------------------------------------------------------------------ LSTM
+class LSTM(_Recurrent):
+    """Keras LSTM over a whole sequence (gates i, f, c, o). Outputs (y, h_T, c_T).
+
+    First order only (backward through time on arrays).
+    """
+
+    gates = 4
+
+    def forward(self, x, w, u, b, h0, c0):
+        units = self._check(x, w, u)
+        gates = self._input_gemm(x, w, b)  # becomes the activated gates, step by step
+        t = gates.shape[0]
+        hs = xp.empty((t + 1,) + h0.shape, dtype=gates.dtype)
+        cs = xp.empty_like(hs)
+        tcs = xp.empty((t,) + h0.shape, dtype=gates.dtype)
+        hs[0], cs[0] = h0, c0
+        u2, u3 = 2 * units, 3 * units
+        # default activations: one sigmoid pass over all four gates, with
+        # tanh(x) = 2 sigmoid(2x) - 1 for the candidate block
+        fused = self.act is _tanh_ and self.ract is _sigmoid_
+        for s in range(t):
+            z = gates[s]
+            z += hs[s] @ u
+            if fused:
+                z[:, u2:u3] *= 2.0
+                _sigmoid_(z)
+                g = z[:, u2:u3]
+                g *= 2.0
+                g -= 1.0
+            else:
+                self.ract(z[:, :u2])
+                self.act(z[:, u2:u3])
+                self.ract(z[:, u3:])
+            c = cs[s + 1]
+            xp.multiply(z[:, units:u2], cs[s], out=c)
+            c += z[:, :units] * z[:, u2:u3]
+            tcs[s] = c
+            self.act(tcs[s])
+            xp.multiply(z[:, u3:], tcs[s], out=hs[s + 1])
+            self._carry(c, cs[s], s)
+            self._carry(hs[s + 1], hs[s], s)
+        self.acts, self.hs, self.cs, self.tcs = gates, hs, cs, tcs
+        y, h = self._outputs(hs)
+        return y, h, cs[-1]
+
+    def backward(self, gy, gh, gc):
+        w, u = self.inputs[1].data, self.inputs[2].data
+        gates, cs, tcs = self.acts, self.cs, self.tcs
+        units = u.shape[0]
+        u2, u3 = 2 * units, 3 * units
+        dh, dseq = self._seq_grad(gy, gh)
+        dc = gc.data.copy()
+        dz = xp.empty_like(gates)
+        for s in range(gates.shape[0] - 1, -1, -1):
+            if dseq is not None:
+                dh += dseq[s]
+            carry = self._split_carry([dh, dc], s)
+            i, f, g, o = (gates[s, :, :units], gates[s, :, units:u2], gates[s, :, u2:u3],
+                          gates[s, :, u3:])
+            tc = tcs[s]
+            d = dz[s]
+            xp.multiply(dh, tc, out=d[:, u3:])  # dz_o = dh tanh(c_t) sigma'(z_o)
+            d[:, u3:] *= self.dract(o)
+            dc += dh * o * self.dact(tc)  # dc_t += dh o tanh'(c_t)
+            xp.multiply(dc, g, out=d[:, :units])  # dz_i = dc g sigma'(z_i)
+            d[:, :units] *= self.dract(i)
+            xp.multiply(dc, cs[s], out=d[:, units:u2])  # dz_f = dc c_{t-1} sigma'(z_f)
+            d[:, units:u2] *= self.dract(f)
+            xp.multiply(dc, i, out=d[:, u2:u3])  # dz_c = dc i tanh'(z_c)
+            d[:, u2:u3] *= self.dact(g)
+            dc *= f  # dc_{t-1}
+            dh = d @ u.T  # dh_{t-1}
+            if carry:
+                dh += carry[0]
+                dc += carry[1]
+        gx, gw, gu, gb = self._weight_grads(dz, dz, self.hs[:-1], w, u, self.inputs[3].shape)
+        return gx, gw, gu, gb, Tensor(dh), Tensor(dc)
+
+
+# ------------------------------------------------------------------------ GRU
+class GRU(_Recurrent):
+    """Keras GRU over a whole sequence (gates z, r, h). Outputs (y, h_T). First order only."""
+
+    gates = 3
+
+    def __init__(self, reset_after=True, **kwargs):
+        super().__init__(**kwargs)
+        self.reset_after = reset_after
+
+    def forward(self, x, w, u, b, h0):
+        units = self._check(x, w, u)
+        expected = (2, 3 * units) if self.reset_after else (3 * units,)
+        if b.shape != expected:
+            raise ShapeError(f"gru: expected a bias of shape {expected} (reset_after="
+                             f"{self.reset_after}), got {b.shape}")
+        gates = self._input_gemm(x, w, b[0] if self.reset_after else b)
+        t = gates.shape[0]
+        hs = xp.empty((t + 1,) + h0.shape, dtype=gates.dtype)
+        hs[0] = h0
+        # reset_after: r_h = h_{t-1} U_h + b_h;  otherwise: r * h_{t-1}
+        self.aux = xp.empty((t,) + h0.shape, dtype=gates.dtype)
+        u2 = 2 * units
+        for s in range(t):
+            z = gates[s]
+            hp = hs[s]
+            if self.reset_after:
+                rec = hp @ u
+                rec += b[1]
+                z[:, :u2] += rec[:, :u2]
+                self.ract(z[:, :u2])
+                self.aux[s] = rec[:, u2:]
+                z[:, u2:] += z[:, units:u2] * rec[:, u2:]
+            else:
+                z[:, :u2] += hp @ u[:, :u2]
+                self.ract(z[:, :u2])
+                xp.multiply(z[:, units:u2], hp, out=self.aux[s])
+                z[:, u2:] += self.aux[s] @ u[:, u2:]
+            hh = self.act(z[:, u2:])
+            h = hs[s + 1]
+            xp.subtract(hp, hh, out=h)
+            h *= z[:, :units]
+            h += hh
+            self._carry(h, hp, s)
+        self.acts, self.hs = gates, hs
+        return self._outputs(hs)
+
+    def backward(self, gy, gh):
+        w, u = self.inputs[1].data, self.inputs[2].data
+        gates, hs, aux = self.acts, self.hs, self.aux
+        units = u.shape[0]
+        u2 = 2 * units
+        dh, dseq = self._seq_grad(gy, gh)
+        dzx = xp.empty_like(gates)
+        dzh = xp.empty_like(gates) if self.reset_after else dzx
+        for s in range(gates.shape[0] - 1, -1, -1):
+            if dseq is not None:
+                dh += dseq[s]
+            carry = self._split_carry([dh], s)
+            z, r, hh = gates[s, :, :units], gates[s, :, units:u2], gates[s, :, u2:]
+            hp = hs[s]
+            d = dzx[s]
+            xp.multiply(dh, hp - hh, out=d[:, :units])
+            d[:, :units] *= self.dract(z)
+            xp.multiply(dh, 1.0 - z, out=d[:, u2:])
+            d[:, u2:] *= self.dact(hh)
+            if self.reset_after:
+                xp.multiply(d[:, u2:], aux[s], out=d[:, units:u2])
+                d[:, units:u2] *= self.dract(r)
+                e = dzh[s]
+                e[:, :u2] = d[:, :u2]
+                xp.multiply(d[:, u2:], r, out=e[:, u2:])
+                dh = dh * z + e @ u.T
+            else:
+                drh = d[:, u2:] @ u[:, u2:].T  # dL/d(r * h_{t-1})
+                xp.multiply(drh, hp, out=d[:, units:u2])
+                d[:, units:u2] *= self.dract(r)
+                dh = dh * z + drh * r + d[:, :u2] @ u[:, :u2].T
+            if carry:
+                dh += carry[0]
+        b_shape = self.inputs[3].shape
+        if self.reset_after:
+            gx, gw, gu, gb = self._weight_grads(dzx, dzh, hs[:-1], w, u, b_shape)
+        else:
+            gx, gw, _, gb = self._weight_grads(dzx, dzx, hs[:-1], w, u, b_shape)
+            gu = None
+            if self.inputs[2].requires_grad:
+                t, n = dzx.shape[:2]
+                d2 = dzx.reshape(t * n, -1)
+                gu = xp.concatenate([hs[:-1].reshape(t * n, -1).T @ d2[:, :u2],
+                                     aux.reshape(t * n, -1).T @ d2[:, u2:]], axis=1)
+                gu = Tensor(gu)
+        return gx, gw, gu, gb, Tensor(dh)
+
+
+# ------------------------------------------------------------------------ functional forms
+def _state(state, x, units, name):
+    if state is None:
+        return Tensor(xp.zeros((x.shape[0], units), dtype=x.dtype))
+    state = as_tensor(state)
+    if state.shape != (x.shape[0], units):
+        raise ShapeError(f"{name}: expected an initial state of shape ({x.shape[0]}, {units}), "
+                         f"got {state.shape}")
+    return state
+
+
+def _bias(bias, shape, x):
+    return Tensor(xp.zeros(shape, dtype=x.dtype)) if bias is None else as_tensor(bias)
+
+
+def _states_list(initial_state, count, name):
+    if initial_state is None:
+        return [None] * count
+    states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+    if len(states) != count:
+        raise GlassnetValueError(f"{name}: expected {count} initial state(s), got {len(states)}")
+    return states
+
+
+def _mask(mask):
+    return mask.data if isinstance(mask, Tensor) else mask
+
+
+def _finish(outputs, return_state):
+    if return_state:
+        return list(outputs)
+    return outputs[0]
+
+
+def simple_rnn(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
+               return_sequences=False, return_state=False, go_backwards=False, mask=None):
+    """Fully connected RNN: h_t = activation(x_t W + h_{t-1} U + b).
+
+    Args:
+        x: (N, T, in). kernel: (in, u). recurrent_kernel: (u, u). bias: (u,) or None.
+        initial_state: h_0 (N, u) (or a one-element list), zeros by default.
+        activation: 'tanh' (default), 'relu', 'sigmoid' or 'linear'.
+        return_sequences: return all h_t (N, T, u) instead of h_T (N, u).
+        return_state: also return the last state: [output, h_T].
+        go_backwards: process the sequence in reverse.
+        mask: optional boolean (N, T); at a masked (False) step the state and the output
+            stay those of the previous step (Keras's masking, e.g. Embedding(mask_zero=True)).
+
+    Returns:
+        output, or [output, h_T] with return_state.
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.ops.recurrent import simple_rnn
+        >>> x = np.ones((2, 5, 3), np.float32)
+        >>> simple_rnn(x, np.zeros((3, 4), np.float32), np.zeros((4, 4), np.float32)).shape
+        (2, 4)
+    """
+    x, kernel, recurrent_kernel = as_tensor(x), as_tensor(kernel), as_tensor(recurrent_kernel)
+    units = recurrent_kernel.shape[0]
+    (h0,) = _states_list(initial_state, 1, "simple_rnn")
+    op = SimpleRNN(return_sequences, go_backwards, activation, mask=_mask(mask))
+    out = op(x, kernel, recurrent_kernel, _bias(bias, (units,), x),
+             _state(h0, x, units, "simple_rnn"))
+    return _finish(out, return_state)
+
+
+def lstm(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
+         recurrent_activation="sigmoid", return_sequences=False, return_state=False,
+         go_backwards=False, mask=None):
+    """Long short-term memory over a sequence, Keras's layout (gates i, f, c, o).
+
+    c_t = f * c_{t-1} + i * tanh(z_c),  h_t = o * tanh(c_t)  (see the module docstring).
+
+    Args:
+        x: (N, T, in). kernel: (in, 4u). recurrent_kernel: (u, 4u). bias: (4u,) or None.
+        initial_state: [h_0, c_0] (each (N, u)); zeros by default.
+        activation, recurrent_activation: 'tanh' and 'sigmoid' by default.
+        return_sequences, return_state, go_backwards: as in Keras.
+        mask: optional boolean (N, T), as in :func:`simple_rnn`.
+
+    Returns:
+        output, or [output, h_T, c_T] with return_state.
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.ops.recurrent import lstm
+        >>> x = np.ones((2, 5, 3), np.float32)
+        >>> out, h, c = lstm(x, np.zeros((3, 16), np.float32), np.zeros((4, 16), np.float32),
+        ...                  return_state=True)
+        >>> out.shape, c.shape
+        ((2, 4), (2, 4))
+    """
+    x, kernel, recurrent_kernel = as_tensor(x), as_tensor(kernel), as_tensor(recurrent_kernel)
+    units = recurrent_kernel.shape[0]
+    h0, c0 = _states_list(initial_state, 2, "lstm")
+    op = LSTM(return_sequences, go_backwards, activation, recurrent_activation, _mask(mask))
+    out = op(x, kernel, recurrent_kernel, _bias(bias, (4 * units,), x),
+             _state(h0, x, units, "lstm"), _state(c0, x, units, "lstm"))
+    return _finish(out, return_state)
+
+
+def gru(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
+        recurrent_activation="sigmoid", return_sequences=False, return_state=False,
+        go_backwards=False, reset_after=True, mask=None):
+    """Gated recurrent unit over a sequence, Keras's layout (gates z, r, h).
+
+    reset_after=True: hh = tanh(x_h + b0_h + r * (h_{t-1} U_h + b1_h));
+    h_t = z * h_{t-1} + (1 - z) * hh (see the module docstring).
+
+    Args:
+        x: (N, T, in). kernel: (in, 3u). recurrent_kernel: (u, 3u).
+        bias: (2, 3u) when reset_after (input and recurrent biases), else (3u,); or None.
+        initial_state: h_0 (N, u) (or a one-element list); zeros by default.
+        reset_after: apply the reset gate after the recurrent matmul (Keras default True).
+        mask: optional boolean (N, T), as in :func:`simple_rnn`.
+
+    Returns:
+        output, or [output, h_T] with return_state.
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.ops.recurrent import gru
+        >>> x = np.ones((2, 5, 3), np.float32)
+        >>> gru(x, np.zeros((3, 12), np.float32), np.zeros((4, 12), np.float32),
+        ...     return_sequences=True).shape
+        (2, 5, 4)
+    """
+    x, kernel, recurrent_kernel = as_tensor(x), as_tensor(kernel), as_tensor(recurrent_kernel)
+    units = recurrent_kernel.shape[0]
+    (h0,) = _states_list(initial_state, 1, "gru")
+    op = GRU(reset_after, return_sequences=return_sequences, go_backwards=go_backwards,
+             activation=activation, recurrent_activation=recurrent_activation,
+             mask=_mask(mask))
+    shape = (2, 3 * units) if reset_after else (3 * units,)
+    out = op(x, kernel, recurrent_kernel, _bias(bias, shape, x), _state(h0, x, units, "gru"))
+    return _finish(out, return_state)

@@ -1,0 +1,246 @@
+"""Tests for glassnet.ops.conv: conv2d/conv1d, max/avg pooling, global pooling."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.errors import GlassnetValueError, ShapeError
+from glassnet.ops.conv import (
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    global_avg_pool2d,
+    global_max_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
+from tests.conftest import assert_gradcheck, f64
+
+
+def tf_same_pads(size, k, stride, dilation):
+    """TensorFlow's documented 'same' rule: out = ceil(size/stride), extra pixel after."""
+    eff = (k - 1) * dilation + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + eff - size, 0)
+    return total // 2, total - total // 2
+
+
+def naive_conv2d(x, w, b, strides=(1, 1), padding="valid", dilation=(1, 1)):
+    """Loop-by-loop cross-correlation in NHWC, kernel (kh, kw, in, out)."""
+    n, h, wd, c = x.shape
+    kh, kw, _, o = w.shape
+    if padding == "same":
+        ph = tf_same_pads(h, kh, strides[0], dilation[0])
+        pw = tf_same_pads(wd, kw, strides[1], dilation[1])
+    else:
+        ph = pw = (0, 0)
+    xp_ = np.zeros((n, h + sum(ph), wd + sum(pw), c))
+    xp_[:, ph[0]:ph[0] + h, pw[0]:pw[0] + wd] = x
+    oh = (xp_.shape[1] - (kh - 1) * dilation[0] - 1) // strides[0] + 1
+    ow = (xp_.shape[2] - (kw - 1) * dilation[1] - 1) // strides[1] + 1
+    y = np.zeros((n, oh, ow, o))
+    for bi in range(n):
+        for i in range(oh):
+            for j in range(ow):
+                for f in range(o):
+                    total = 0.0 if b is None else b[f]
+                    for a in range(kh):
+                        for bb in range(kw):
+                            for ch in range(c):
+                                total += (xp_[bi, i * strides[0] + a * dilation[0],
+                                              j * strides[1] + bb * dilation[1], ch]
+                                          * w[a, bb, ch, f])
+                    y[bi, i, j, f] = total
+    return y
+
+
+@pytest.mark.parametrize(
+    "strides,padding,dilation,hw",
+    [((1, 1), "valid", (1, 1), (5, 6)),
+     ((1, 1), "same", (1, 1), (5, 6)),
+     ((2, 2), "same", (1, 1), (5, 6)),
+     ((2, 1), "valid", (1, 1), (6, 5)),
+     ((1, 1), "valid", (2, 2), (6, 6)),
+     ((1, 1), "same", (2, 1), (5, 4)),
+     ((3, 2), "same", (1, 1), (7, 4))],
+)
+def test_conv2d_matches_naive_loops(rng, strides, padding, dilation, hw):
+    x = rng.normal(size=(2, *hw, 3))
+    w = rng.normal(size=(3, 2, 3, 4))  # even kernel width exercises the asymmetric 'same'
+    b = rng.normal(size=4)
+    y = conv2d(x, w, b, strides=strides, padding=padding, dilation_rate=dilation)
+    np.testing.assert_allclose(y.data, naive_conv2d(x, w, b, strides, padding, dilation),
+                               rtol=1e-10, atol=1e-10)
+
+
+def test_same_padding_even_kernel_puts_extra_pixel_after():
+    # 2x2 ones kernel on a 3x3 image, 'same': total pad 1 -> 0 before, 1 after (bottom/right).
+    x = np.arange(9.0).reshape(1, 3, 3, 1)
+    y = conv2d(x, np.ones((2, 2, 1, 1)), padding="same").data[0, :, :, 0]
+    expected = np.array([[0 + 1 + 3 + 4, 1 + 2 + 4 + 5, 2 + 5],
+                         [3 + 4 + 6 + 7, 4 + 5 + 7 + 8, 5 + 8],
+                         [6 + 7, 7 + 8, 8]])
+    np.testing.assert_array_equal(y, expected)
+
+
+def test_conv2d_channels_first_is_transposed_channels_last(rng):
+    x = rng.normal(size=(2, 5, 6, 3))
+    w = rng.normal(size=(3, 3, 3, 4))
+    last = conv2d(x, w, strides=2, padding="same").data
+    first = conv2d(x.transpose(0, 3, 1, 2), w, strides=2, padding="same",
+                   data_format="channels_first").data
+    np.testing.assert_allclose(first, last.transpose(0, 3, 1, 2), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(), dict(padding="same"), dict(strides=2, padding="same"), dict(dilation_rate=2),
+     dict(strides=(2, 1)), dict(padding="same", data_format="channels_first")],
+)
+def test_conv2d_gradcheck(rng, kwargs):
+    fmt = kwargs.get("data_format")
+    x = f64(rng, 2, 3, 5, 6) if fmt == "channels_first" else f64(rng, 2, 5, 6, 3)
+    assert_gradcheck(lambda x, w, b: conv2d(x, w, b, **kwargs), x, f64(rng, 3, 2, 3, 4),
+                     f64(rng, 4))
+
+
+def test_conv2d_without_bias_and_frozen_input(rng):
+    x = gn.tensor(rng.normal(size=(1, 4, 4, 2)))  # no requires_grad: no input gradient
+    w = gn.tensor(rng.normal(size=(2, 2, 2, 3)), requires_grad=True)
+    conv2d(x, w).sum().backward()
+    assert x.grad is None
+    # d(sum y)/dW[a, b, c, o] = sum over output pixels of the input it multiplies
+    expected = np.stack([np.stack([x.data[0, a:a + 3, bb:bb + 3, :].sum(axis=(0, 1))
+                                   for bb in range(2)]) for a in range(2)])
+    np.testing.assert_allclose(w.grad.data, np.repeat(expected[..., None], 3, axis=-1))
+
+
+def test_conv2d_keeps_float32(rng):
+    x = rng.normal(size=(2, 6, 6, 3)).astype(np.float32)
+    w = gn.tensor(rng.normal(size=(3, 3, 3, 4)).astype(np.float32), requires_grad=True)
+    b = gn.tensor(np.zeros(4, np.float32), requires_grad=True)
+    y = conv2d(x, w, b, padding="same")
+    y.sum().backward()
+    assert y.dtype == np.float32 and w.grad.dtype == np.float32 and b.grad.dtype == np.float32
+
+
+def test_conv2d_errors():
+    with pytest.raises(ShapeError, match="4-D input"):
+        conv2d(np.zeros((5, 5, 3)), np.zeros((3, 3, 3, 2)))
+    with pytest.raises(ShapeError, match="channels"):
+        conv2d(np.zeros((1, 5, 5, 2)), np.zeros((3, 3, 3, 2)))
+    with pytest.raises(ShapeError, match="does not fit"):
+        conv2d(np.zeros((1, 2, 2, 3)), np.zeros((3, 3, 3, 2)))
+    with pytest.raises(GlassnetValueError, match="padding"):
+        conv2d(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 3, 2)), padding="full")
+    with pytest.raises(GlassnetValueError, match="strides"):
+        conv2d(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 3, 2)), strides=0)
+
+
+def test_conv1d_matches_naive_and_causal(rng):
+    x = rng.normal(size=(2, 7, 3))
+    w = rng.normal(size=(3, 3, 2))
+    b = rng.normal(size=2)
+    y = conv1d(x, w, b, dilation_rate=2, padding="causal").data
+    expected = np.zeros((2, 7, 2))
+    for t in range(7):
+        expected[:, t] = b
+        for a in range(3):
+            src = t - (2 - a) * 2  # causal: tap a looks (k-1-a)*d steps back
+            if src >= 0:
+                expected[:, t] += x[:, src] @ w[a]
+    np.testing.assert_allclose(y, expected, rtol=1e-10, atol=1e-12)
+    valid = conv1d(x, w, strides=2).data
+    ref = np.stack([sum(x[:, 2 * t + a] @ w[a] for a in range(3)) for t in range(3)], axis=1)
+    np.testing.assert_allclose(valid, ref, rtol=1e-10)
+
+
+def test_conv1d_gradcheck(rng):
+    assert_gradcheck(lambda x, w, b: conv1d(x, w, b, padding="same", strides=2),
+                     f64(rng, 2, 7, 3), f64(rng, 3, 3, 2), f64(rng, 2))
+    assert_gradcheck(lambda x, w: conv1d(x, w, padding="causal", data_format="channels_first"),
+                     f64(rng, 2, 3, 6), f64(rng, 2, 3, 2))
+
+
+def naive_pool(x, pool, strides, padding, kind):
+    n, h, w, c = x.shape
+    if padding == "same":
+        ph, pw = tf_same_pads(h, pool[0], strides[0], 1), tf_same_pads(w, pool[1], strides[1], 1)
+    else:
+        ph = pw = (0, 0)
+    oh = (h + sum(ph) - pool[0]) // strides[0] + 1
+    ow = (w + sum(pw) - pool[1]) // strides[1] + 1
+    y = np.zeros((n, oh, ow, c))
+    for i in range(oh):
+        for j in range(ow):
+            r0, c0 = i * strides[0] - ph[0], j * strides[1] - pw[0]
+            win = x[:, max(r0, 0):r0 + pool[0], max(c0, 0):c0 + pool[1]]  # padding excluded
+            y[:, i, j] = win.max(axis=(1, 2)) if kind == "max" else win.mean(axis=(1, 2))
+    return y
+
+
+@pytest.mark.parametrize(
+    "pool,strides,padding",
+    [((2, 2), None, "valid"), ((2, 2), None, "same"), ((3, 3), (2, 2), "valid"),
+     ((3, 3), (1, 1), "same"), ((2, 3), (1, 2), "same"), ((2, 2), (2, 2), "valid")],
+)
+def test_pooling_matches_naive(rng, pool, strides, padding):
+    x = rng.normal(size=(2, 5, 7, 3))
+    s = pool if strides is None else strides
+    np.testing.assert_allclose(max_pool2d(x, pool, strides, padding).data,
+                               naive_pool(x, pool, s, padding, "max"))
+    np.testing.assert_allclose(avg_pool2d(x, pool, strides, padding).data,
+                               naive_pool(x, pool, s, padding, "avg"), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [dict(), dict(padding="same"), dict(pool_size=3, strides=2),
+               dict(pool_size=3, strides=1, padding="same"),
+               dict(pool_size=2, data_format="channels_first")])
+def test_pooling_gradcheck(rng, kwargs):
+    x = f64(rng, 2, 5, 6, 3)
+    assert_gradcheck(lambda x: max_pool2d(x, **kwargs), x)
+    assert_gradcheck(lambda x: avg_pool2d(x, **kwargs), x)
+
+
+def test_max_pool_gradient_goes_to_the_argmax_only():
+    x = gn.tensor(np.array([[1.0, 5.0], [5.0, 2.0]]).reshape(1, 2, 2, 1), requires_grad=True)
+    max_pool2d(x).sum().backward()
+    # a tie: one position (the first maximum, row-major) takes the whole gradient
+    np.testing.assert_array_equal(x.grad.data.ravel(), [0.0, 1.0, 0.0, 0.0])
+    x = gn.tensor(np.arange(16.0).reshape(1, 4, 4, 1), requires_grad=True)
+    max_pool2d(x).sum().backward()
+    expected = np.zeros(16)
+    expected[[5, 7, 13, 15]] = 1.0
+    np.testing.assert_array_equal(x.grad.data.ravel(), expected)
+
+
+def test_pool_crops_odd_border_and_1d(rng):
+    x = rng.normal(size=(1, 5, 5, 2))
+    y = max_pool2d(x).data
+    assert y.shape == (1, 2, 2, 2)
+    np.testing.assert_allclose(y[0, 1, 1], x[0, 2:4, 2:4].max(axis=(0, 1)))
+    seq = rng.normal(size=(2, 6, 3))
+    np.testing.assert_allclose(max_pool1d(seq, 3).data,
+                               seq.reshape(2, 2, 3, 3).max(axis=2))
+
+
+def test_global_pooling(rng):
+    x = rng.normal(size=(2, 3, 4, 5))
+    np.testing.assert_allclose(global_avg_pool2d(x).data, x.mean(axis=(1, 2)))
+    np.testing.assert_allclose(global_max_pool2d(x, data_format="channels_first").data,
+                               x.max(axis=(2, 3)))
+    assert global_avg_pool2d(x, keepdims=True).shape == (2, 1, 1, 5)
+    assert_gradcheck(lambda x: global_avg_pool2d(x), f64(rng, 2, 3, 3, 2))
+
+
+@pytest.mark.parametrize("channels", [1, 6])
+def test_conv2d_both_im2col_layouts(rng, channels):
+    # few channels use the transposed (kernel-major) im2col matrix, many the row-major one
+    x = rng.normal(size=(2, 5, 5, channels))
+    w = rng.normal(size=(3, 3, channels, 2))
+    b = rng.normal(size=2)
+    np.testing.assert_allclose(conv2d(x, w, b, strides=2, padding="same").data,
+                               naive_conv2d(x, w, b, (2, 2), "same"), rtol=1e-10, atol=1e-12)
+    assert_gradcheck(lambda x, w: conv2d(x, w, padding="same", dilation_rate=2),
+                     f64(rng, 1, 5, 5, channels), f64(rng, 2, 2, channels, 2))
