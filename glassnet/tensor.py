@@ -477,7 +477,11 @@ def _run_backward(root, grad, create_graph=False, capture=None):
             for g, (shape, dtype) in zip(gys, function.output_meta, strict=True)
         ]
         try:
-            gxs = function.backward(*gys)
+            if config.detect_anomaly:  # NaN/inf raise AnomalyError below: NumPy's warnings go
+                with xp.errstate(all="ignore"):
+                    gxs = function.backward(*gys)
+            else:
+                gxs = function.backward(*gys)
         except AnomalyError as error:  # an op inside this backward made NaN/inf: name both
             raise AnomalyError(f"in the backward of {type(function).__name__}: {error}") from None
         if not isinstance(gxs, tuple):
@@ -519,7 +523,11 @@ class Function:
         inputs = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
         arrays = [x.data for x in inputs]
         try:
-            ys = self.forward(*arrays)
+            if config.detect_anomaly:  # NaN/inf raise AnomalyError below: NumPy's warnings go
+                with xp.errstate(all="ignore"):
+                    ys = self.forward(*arrays)
+            else:
+                ys = self.forward(*arrays)
         except ValueError as error:  # NumPy's shape errors: name the op and the input shapes
             if isinstance(error, GlassnetError):
                 raise

@@ -18,6 +18,7 @@ import functools
 import inspect as _pyinspect
 import re
 
+from glassnet import initializers
 from glassnet.backend import xp
 from glassnet.config import config, no_grad
 from glassnet.errors import (
@@ -94,6 +95,15 @@ def deserialize(spec, custom_objects=None):
 
 # ------------------------------------------------------------------------ names
 _NAME_COUNTS = {}
+
+
+def serialize_initializer(initializer):
+    """A JSON-able form of an initializer argument (name, Keras dict, or a callable's name)."""
+    if isinstance(initializer, initializers.Initializer):
+        return initializers.serialize(initializer)
+    if isinstance(initializer, (str, dict)) or initializer is None:
+        return initializer
+    return getattr(initializer, "__name__", repr(initializer))
 
 
 def to_snake_case(name):
@@ -291,6 +301,12 @@ class KerasTensor:
     def __repr__(self):
         origin = f", created_by={self.node.layer.name}" if self.node is not None else ""
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}{origin}>"
+
+
+def _describe_shapes(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return ", ".join(_describe_shapes(x) for x in inputs)
+    return str(tuple(getattr(inputs, "shape", ())))
 
 
 def _is_symbolic(inputs):
@@ -695,6 +711,11 @@ class Layer:
         _TRAINING_STACK.append(bool(training))
         try:
             outputs = self.call(inputs, *args, **kwargs)
+        except ShapeError as error:  # e.g. a kernel larger than its input: name this layer
+            if str(error).startswith("Layer '"):  # already named (this or an inner layer)
+                raise
+            raise ShapeError(f"Layer '{self.name}' ({type(self).__name__}): {error} "
+                             f"(input shape {_describe_shapes(inputs)})") from None
         finally:
             _TRAINING_STACK.pop()
         if self.output_shape is None and isinstance(outputs, Tensor):

@@ -9,7 +9,7 @@ kh * kw * in * filters + filters (e.g. Conv2D(32, (3, 3)) on 3 channels: 896).
 from glassnet import activations, initializers, regularizers
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError, ShapeError
-from glassnet.layers.base import InputSpec, Layer, register_layer
+from glassnet.layers.base import InputSpec, Layer, register_layer, serialize_initializer
 from glassnet.ops.conv import (
     conv1d,
     conv2d,
@@ -20,21 +20,6 @@ from glassnet.ops.conv import (
 
 
 # ------------------------------------------------------------------------ shared helpers
-def serialize_initializer(initializer):
-    """A JSON-able form of an initializer argument (name, Keras dict, or callable's name)."""
-    if isinstance(initializer, initializers.Initializer):
-        return initializers.serialize(initializer)
-    if isinstance(initializer, (str, dict)) or initializer is None:
-        return initializer
-    return getattr(initializer, "__name__", repr(initializer))
-
-
-def get_activation(identifier):
-    """The activation callable, or None for the identity (no op spent on it)."""
-    function = activations.get(identifier)
-    return None if function is activations.linear else function
-
-
 def positive_int(value, what, layer_name):
     if isinstance(value, bool) or not isinstance(value, (int, xp.integer)) or value <= 0:
         raise GlassnetValueError(
@@ -69,7 +54,7 @@ class _Conv(Layer):
                 f"supported (as in Keras), got strides={self.strides}, "
                 f"dilation_rate={self.dilation_rate}"
             )
-        self.activation = get_activation(activation)
+        self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self._init_config = (kernel_initializer, bias_initializer)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -111,7 +96,7 @@ class _Conv(Layer):
         z = self._convolve(inputs)
         if self.record:
             self._record_z(z)
-        return z if self.activation is None else self.activation(z)
+        return z if self.activation is activations.linear else self.activation(z)
 
     def get_config(self):
         config = {

@@ -10,23 +10,10 @@ from glassnet.layers.base import (
     Layer,
     Node,
     register_layer,
+    serialize_initializer,
     user_shape,
 )
 from glassnet.tensor import Function, Tensor
-
-
-def _serialize_initializer(initializer):
-    if isinstance(initializer, initializers.Initializer):
-        return initializers.serialize(initializer)
-    return initializer if isinstance(initializer, (str, dict)) or initializer is None else (
-        getattr(initializer, "__name__", repr(initializer))
-    )
-
-
-def _activation(identifier):
-    """The activation callable, or None for the identity (so no op is spent on it)."""
-    function = activations.get(identifier)
-    return None if function is activations.linear else function
 
 
 # ------------------------------------------------------------------------ Dense
@@ -126,7 +113,7 @@ class Dense(Layer):
                 f"Layer '{self.name}': units must be a positive integer, got {units!r}"
             )
         self.units = int(units)
-        self.activation = _activation(activation)
+        self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -160,7 +147,7 @@ class Dense(Layer):
             self._record_z(z)
         else:
             z = dense(inputs, self.kernel, self.bias if self.use_bias else None)
-        return z if self.activation is None else self.activation(z)
+        return z if self.activation is activations.linear else self.activation(z)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -171,8 +158,8 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": _serialize_initializer(self._init_config[0]),
-            "bias_initializer": _serialize_initializer(self._init_config[1]),
+            "kernel_initializer": serialize_initializer(self._init_config[0]),
+            "bias_initializer": serialize_initializer(self._init_config[1]),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),

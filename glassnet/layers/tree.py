@@ -18,8 +18,8 @@ those gathers, concatenations and GEMMs.
 from glassnet import activations, initializers
 from glassnet.backend import xp
 from glassnet.errors import GlassnetTypeError, GlassnetValueError
-from glassnet.layers.base import Layer, register_layer
-from glassnet.layers.conv import positive_int, serialize_initializer
+from glassnet.layers.base import Layer, register_layer, serialize_initializer
+from glassnet.layers.conv import positive_int
 from glassnet.layers.embedding import embedding_lookup
 from glassnet.ops.shape import concat
 

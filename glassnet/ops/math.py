@@ -8,7 +8,7 @@ to its input's shape (``sum_to``).
 import builtins
 
 from glassnet.backend import xp
-from glassnet.errors import ShapeError
+from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.tensor import Function, Tensor, as_tensor
 
 
@@ -363,9 +363,9 @@ def minimum(a, b):
 def clip(x, min=None, max=None):  # noqa: A002 - NumPy/PyTorch argument names
     """Clip to [min, max]; either bound may be None."""
     if min is None and max is None:
-        raise ValueError("clip: give at least one of min and max")
+        raise GlassnetValueError("clip: give at least one of min and max")
     if min is not None and max is not None and builtins.max(min, max) != max:
-        raise ValueError(f"clip: min ({min}) must not exceed max ({max})")
+        raise GlassnetValueError(f"clip: min ({min}) must not exceed max ({max})")
     return Clip(min, max)(x)
 
 

@@ -1,7 +1,7 @@
 """Shape ops: reshape, transpose, broadcast/sum_to, indexing, concat, stack, split, pad."""
 
 from glassnet.backend import xp
-from glassnet.errors import ShapeError
+from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.tensor import Function, Tensor, as_tensor
 
 
@@ -303,5 +303,5 @@ def pad(x, pad_width, value=0.0):
     """Constant padding; ``pad_width`` as in numpy.pad (an int, a pair, or one pair per axis)."""
     width = xp.broadcast_to(xp.asarray(pad_width, dtype=int), (x.ndim, 2))
     if (width < 0).any():
-        raise ValueError(f"pad: pad_width must be non-negative, got {pad_width}")
+        raise GlassnetValueError(f"pad: pad_width must be non-negative, got {pad_width}")
     return Pad(tuple(map(tuple, width.tolist())), value)(x)

@@ -119,3 +119,17 @@ def test_conv1d_layer(rng):
     expected = np.stack([sum(xp_[:, t + a] @ w[a] for a in range(3)) + b for t in range(6)], 1)
     np.testing.assert_allclose(y.data, expected, rtol=1e-10)
     assert Conv1D(2, 3, strides=2)(np.zeros((1, 9, 1))).shape == (1, 4, 2)
+
+
+def test_conv_default_activation_is_keras_linear():
+    from glassnet import activations
+
+    assert Conv2D(2, 3).activation is activations.linear
+    assert Conv1D(2, 3, activation="tanh").activation is activations.tanh
+
+
+@pytest.mark.parametrize("layer", [Conv2D(2, 5, name="big_kernel"),
+                                   gn.layers.MaxPooling2D(3, name="big_pool")])
+def test_window_larger_than_input_names_the_layer_and_shapes(layer):
+    with pytest.raises(ShapeError, match=rf"Layer '{layer.name}'.*does not fit.*\(1, 2, 2, 1\)"):
+        layer(np.zeros((1, 2, 2, 1), dtype=np.float32))

@@ -201,3 +201,13 @@ def test_input_and_input_layer():
     assert ints.dtype == np.int32
     assert Input(batch_shape=(8, 2)).shape == (8, 2)
     assert InputLayer.from_config(x.node.layer.get_config()).output.shape == (None, 5)
+
+
+def test_default_activation_is_keras_linear_and_named_ones_resolve():
+    from glassnet import activations
+
+    assert gn.layers.Dense(3).activation is activations.linear
+    assert gn.layers.Dense(3, activation="relu").activation is activations.relu
+    layer = gn.layers.Dense(2, activation=None, kernel_initializer="ones", bias_initializer="ones")
+    x = np.array([[-3.0, -4.0]], dtype=np.float32)
+    np.testing.assert_allclose(layer(x).data, [[-6.0, -6.0]])  # no ReLU clipped it

@@ -13,6 +13,8 @@ returned gradient), so they failed only with both checks removed; with Config.de
 defaulting to True the last test failed.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -82,3 +84,17 @@ def test_detect_anomaly_is_off_by_default_and_costs_nothing_when_off():
     assert config.detect_anomaly is False
     with np.errstate(all="ignore"):
         assert np.isnan(gn.log(gn.tensor([-1.0])).item())
+
+
+def test_detect_anomaly_raises_its_error_instead_of_numpy_warnings():
+    """With the anomaly check on, the AnomalyError is the message: no RuntimeWarning first."""
+    x = gn.tensor([-1.0, 0.0], requires_grad=True)
+    y = gn.tensor([0.0, 4.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # this module ignores them otherwise
+        with gn.detect_anomaly(), pytest.raises(AnomalyError, match="Log produced NaN/inf"):
+            gn.log(x)
+        with gn.detect_anomaly():
+            z = gn.sqrt(y).sum()
+            with pytest.raises(AnomalyError, match="backward of Sqrt"):
+                z.backward()
