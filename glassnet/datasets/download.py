@@ -16,12 +16,9 @@ environment variable ``GLASSNET_DATA_HOME``. A download
 """
 
 import hashlib
-import http.client
 import os
 import shutil
 import sys
-import urllib.error
-import urllib.request
 import zlib
 from pathlib import Path
 
@@ -114,6 +111,10 @@ class _Progress:
 
 def _fetch(url, part, timeout, progress, name):
     """Download ``url`` into ``part``, resuming from the bytes already there."""
+    import http.client  # imported here: they cost ~50 ms, and most runs never download
+    import urllib.error
+    import urllib.request
+
     offset = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"User-Agent": "glassnet"})
     if offset:
@@ -202,6 +203,9 @@ def get_file(
         ...     "sha256:67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
         ...     cache_subdir="fashion-mnist")
     """
+    import http.client
+    import urllib.error
+
     folder = Path(cache_dir) if cache_dir is not None else data_home()
     folder = folder.expanduser() / cache_subdir
     target = folder / fname

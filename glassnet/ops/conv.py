@@ -211,7 +211,7 @@ class Conv2D(Function):
             yt = w2.T @ cols
             if b is not None:
                 yt += b[:, None]
-            y = yt.T
+            y = xp.ascontiguousarray(yt.T)  # row-major like every other array downstream
         else:
             y = cols @ w2
             if b is not None:
@@ -230,16 +230,21 @@ class Conv2D(Function):
             gw = Tensor(gw.reshape(w.shape))
         gx = None
         if x.requires_grad:
-            # col2im, one kernel position at a time: dL/dx_pad[window (a, b)] += dy W[a, b]^T
-            # (a small GEMM giving a contiguous (N, OH, OW, C) block, added to a strided slice)
-            gpad = xp.zeros(self.padded_shape, dtype=g.dtype)
-            wt = w.data.transpose(0, 1, 3, 2)  # (kh, kw, filters, C)
-            block = (x.shape[0], self.out_hw[0], self.out_hw[1], cin)
+            # col2im: dL/dx_pad[window (a, b)] += W[a, b] dy, one GEMM per kernel row a.
+            # Worked in (C, H, W, N) order, so that each added block is contiguous and the
+            # strided adds run along long rows (N-fastest), not along the few channels.
+            n, (oh, ow) = x.shape[0], self.out_hw
+            gt = xp.ascontiguousarray(g.reshape(n, oh, ow, cout).transpose(3, 1, 2, 0))
+            gt = gt.reshape(cout, -1)                                  # (filters, OH*OW*N)
+            hp, wp = self.padded_shape[1:3]
+            gpad = xp.zeros((cin, hp, wp, n), dtype=g.dtype)
             for a in range(kh):
+                rows = (w.data[a].reshape(kw * cin, cout) @ gt).reshape(kw, cin, oh, ow, n)
                 for b in range(kw):
                     index = _position_slices(a, b, self.strides, self.dilation, self.out_hw)
-                    gpad[index] += (g @ wt[a, b]).reshape(block)
-            gx = Tensor(_from_nhwc(_unpad(gpad, *self.pads), self.data_format))
+                    gpad[index] += rows[b]
+            gx = xp.ascontiguousarray(_unpad(gpad.transpose(3, 1, 2, 0), *self.pads))
+            gx = Tensor(_from_nhwc(gx, self.data_format))
         if len(self.inputs) == 3:
             # column sums as a GEMV (much faster than g.sum(axis=0) for few filters)
             ones = xp.ones(g.shape[0], dtype=g.dtype)
@@ -353,18 +358,22 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, x):
         xpad = self._prepare(x, -xp.inf)
-        y = None
-        for index in self._positions():
-            y = xpad[index].copy() if y is None else xp.maximum(y, xpad[index], out=y)
+        first, *rest = [xpad[index] for index in self._positions()]
+        y = xp.maximum(first, rest[0]) if rest else first.copy()
+        for window in rest[1:]:
+            xp.maximum(y, window, out=y)
         self.xpad, self.y = xpad, y
         return _from_nhwc(y, self.data_format)
 
     def backward(self, gy):
         g = _to_nhwc(gy.data, self.data_format)
-        gpad = xp.zeros(self.padded_shape, dtype=g.dtype)
-        positions = list(self._positions())
         # windows that do not overlap write their slices once: no read-modify-write
         disjoint = all(s >= p for s, p in zip(self.strides, self.pool, strict=True))
+        tiled = tuple(self.strides) == tuple(self.pool) and all(  # every pixel in one window
+            o * p == size for o, p, size in zip(self.out_hw, self.pool, self.padded_shape[1:3],
+                                                strict=True))
+        gpad = (xp.empty if tiled else xp.zeros)(self.padded_shape, dtype=g.dtype)
+        positions = list(self._positions())
         taken = first = None
         for k, index in enumerate(positions):
             first = xp.equal(self.xpad[index], self.y, out=first)

@@ -18,6 +18,7 @@ float32 inputs give float32 outputs and gradients: constants are cast to the inp
 import math
 
 from glassnet.backend import xp
+from glassnet.config import config
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.tensor import Function, Tensor, as_tensor
 
@@ -103,7 +104,10 @@ class ReLU(Function):
         return xp.maximum(x, 0, dtype=x.dtype)
 
     def backward(self, gy):
-        return gy * Tensor((self.inputs[0].data > 0).astype(gy.dtype))
+        mask = self.inputs[0].data > 0
+        if config.enable_grad:  # create_graph: keep the product differentiable in gy
+            return gy * Tensor(mask.astype(gy.dtype))
+        return Tensor(xp.multiply(gy.data, mask, dtype=gy.dtype))  # one pass, no float mask
 
 
 class LeakyReLU(Function):
@@ -203,8 +207,6 @@ class GELU(Function):
         return (x * self._cdf).astype(x.dtype, copy=False)
 
     def backward(self, gy):
-        from glassnet.config import config
-
         x = self.inputs[0]
         if config.enable_grad:  # create_graph: make Phi differentiable too
             cdf = 0.5 * (1 + erf(x / _SQRT_2))

@@ -244,3 +244,11 @@ def test_conv2d_both_im2col_layouts(rng, channels):
                                naive_conv2d(x, w, b, (2, 2), "same"), rtol=1e-10, atol=1e-12)
     assert_gradcheck(lambda x, w: conv2d(x, w, padding="same", dilation_rate=2),
                      f64(rng, 1, 5, 5, channels), f64(rng, 2, 2, channels, 2))
+
+
+def test_max_pool_gradcheck_when_windows_tile_the_input(rng):
+    """Stride = pool size and sizes divisible: the backward skips zero-filling (every pixel is
+    written by exactly one window); the gradient must still be exact everywhere."""
+    x = f64(rng, 2, 4, 6, 3)
+    assert_gradcheck(lambda x: max_pool2d(x, 2), x)
+    assert_gradcheck(lambda x: max_pool2d(x, (2, 3)), x)
