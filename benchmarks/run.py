@@ -381,7 +381,7 @@ def _peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale, "ru_maxrss"
 
 
-def rss_child(framework, n_batches, data_dir, threads=THREADS, retain_memory=True):
+def rss_child(framework, n_batches, data_dir, threads=THREADS):
     """In a fresh process: peak RSS growth (MiB) from one MLP epoch of ``framework``.
 
     The data come from ``.npy`` files (``np.load`` reads them straight into their arrays), so
@@ -389,10 +389,7 @@ def rss_child(framework, n_batches, data_dir, threads=THREADS, retain_memory=Tru
     really held after the imports and the data load.
     """
     torch = load_torch(threads) if framework == "torch" else None
-    import glassnet  # (imported by both sides: the baseline includes it)
-
-    if retain_memory:
-        glassnet.backend.retain_freed_memory()
+    import glassnet  # noqa: F401  (imported by both sides: the baseline includes it)
 
     limiter, _ = limit_blas_threads(threads)
     with limiter:
@@ -405,16 +402,15 @@ def rss_child(framework, n_batches, data_dir, threads=THREADS, retain_memory=Tru
             "delta_mib": peak - baseline, "batches": n_batches, "source": source}
 
 
-def rss(framework, n_batches, data_dir, threads=THREADS, retain_memory=True):
+def rss(framework, n_batches, data_dir, threads=THREADS):
     out = subprocess.run([sys.executable, __file__, "--keep-env", "--_rss", framework,
                           "--_batches", str(n_batches), "--_data", str(data_dir),
-                          "--threads", str(threads),
-                          "--retain-memory" if retain_memory else "--no-retain-memory"],
+                          "--threads", str(threads)],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def rss_all(frameworks, n_batches, data=None, threads=THREADS, retain_memory=True):
+def rss_all(frameworks, n_batches, data=None, threads=THREADS):
     """Peak RSS growth of one MLP run per framework, each in its own fresh subprocess."""
     import tempfile
 
@@ -422,7 +418,7 @@ def rss_all(frameworks, n_batches, data=None, threads=THREADS, retain_memory=Tru
     with tempfile.TemporaryDirectory(prefix="glassnet-bench-") as data_dir:
         for key in ("flat", "onehot"):
             np.save(Path(data_dir) / f"{key}.npy", data[key])
-        return {fw: rss(fw, n_batches, data_dir, threads, retain_memory) for fw in frameworks}
+        return {fw: rss(fw, n_batches, data_dir, threads) for fw in frameworks}
 
 
 # ------------------------------------------------------------------------ driver
@@ -432,7 +428,7 @@ def _fmt(value, spec="{:.3f}"):
 
 def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, name="run",
         n_batches=None, results_dir=HERE / "results", import_runs=5, threads=THREADS,
-        retain_memory=True, out=print):
+        out=print):
     """Run the benchmarks; returns the report dict (also written to ``results_dir/name.json``).
 
     Args:
@@ -445,13 +441,8 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
         results_dir: where the JSON goes.
         import_runs: fresh interpreters per import-time measurement.
         threads: threads for PyTorch and NumPy's BLAS (default 2).
-        retain_memory: call ``glassnet.backend.retain_freed_memory()`` first (process-wide:
-            PyTorch runs with the same allocator settings; its tensors use its own allocator).
         out: the print function.
     """
-    import glassnet
-
-    retained = glassnet.backend.retain_freed_memory() if retain_memory else False
     torch_asked = "torch" in frameworks
     torch = load_torch(threads) if torch_asked else None
     frameworks = [fw for fw in frameworks if fw != "torch" or torch is not None]
@@ -462,16 +453,13 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
         "torch": None if torch is None else torch.__version__,
         "machine": platform.machine(), "cpu_count": os.cpu_count(),
         "load_average_start": os.getloadavg(), "environment": environment_note(),
-        "threads_note": thread_note, "retain_freed_memory": retained, "workloads": {},
+        "threads_note": thread_note, "workloads": {},
     }
     out(f"glassnet benchmarks: {'quick, ' if quick else ''}{reps} alternating repetitions, "
         f"{threads} thread(s); Python {report['python']}, NumPy {np.__version__}, "
         f"PyTorch {report['torch'] or ('not installed' if torch_asked else 'not requested')}; JAX "
         f"{'installed but not timed' if importlib.util.find_spec('jax') else 'not installed'}")
     out(f"environment: {report['environment']}; {thread_note}")
-    out("allocator: " + ("glassnet.backend.retain_freed_memory() applied (glibc keeps freed "
-                         "memory for reuse; --no-retain-memory to measure without)" if retained
-                         else "default malloc settings (freed memory goes back to the OS)"))
     with limiter:
         report["blas"] = blas_info()
         for pool in report["blas"]:
@@ -525,7 +513,7 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
     if "rss" in only:
         rss_batches = n_batches or (SPECS["mlp"][2] if quick else SPECS["mlp"][1])
         report["rss_mib"] = rss_all(frameworks, rss_batches, data if selected else None,
-                                    threads, retain_memory)
+                                    threads)
     report["load_average_end"] = os.getloadavg()
     print_report(report, out)
     path = Path(results_dir) / f"{name}.json"
@@ -597,15 +585,12 @@ def main(argv=None):
     parser.add_argument("--name", default="run", help="results file benchmarks/results/NAME.json")
     parser.add_argument("--keep-env", action="store_true",
                         help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE")
-    parser.add_argument("--retain-memory", action=argparse.BooleanOptionalAction, default=True,
-                        help="call glassnet.backend.retain_freed_memory() first (default: on)")
     parser.add_argument("--_rss", help=argparse.SUPPRESS)
     parser.add_argument("--_batches", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--_data", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._rss:
-        print(json.dumps(rss_child(args._rss, args._batches, args._data, args.threads,
-                                   args.retain_memory)))
+        print(json.dumps(rss_child(args._rss, args._batches, args._data, args.threads)))
         return None
     only = [w.strip() for w in args.only.split(",") if w.strip()]
     unknown = sorted(set(only) - set(WORKLOADS + EXTRAS))
@@ -614,7 +599,7 @@ def main(argv=None):
     reps = args.reps if args.reps is not None else (3 if args.quick else 5)
     frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
     return run(only=only, reps=reps, quick=args.quick, frameworks=frameworks, name=args.name,
-               threads=args.threads, retain_memory=args.retain_memory)
+               threads=args.threads)
 
 
 if __name__ == "__main__":

@@ -195,8 +195,6 @@ def train(args):
 
     gn.manual_seed(args.seed)
     xp.random.seed(args.seed)
-    # speed only: reuse freed memory across steps (see glassnet.backend.retain_freed_memory)
-    retained = gn.backend.retain_freed_memory() if args.retain_memory else False
     model = BUILDERS[args.model]()
     (x_train, y_train), (x_val, y_val), labels = prepare_data(
         args.model, args.quick, args.data, args.train_samples, args.val_samples)
@@ -254,7 +252,6 @@ def train(args):
         "best_val_accuracy": summary["best_val_accuracy"],
         "final_val_accuracy": summary["final_val_accuracy"],
         "glassnet_version": gn.__version__,
-        "retain_freed_memory": retained,
     }
     with open(os.path.join(folder, "run.json"), "w", encoding="utf-8") as stream:
         json.dump(_json_safe(run), stream, indent=1)
@@ -298,9 +295,6 @@ def build_parser():
     trainer.add_argument("--data", default=None,
                          help="an mnist.npz file or IDX folder (default: the bundled copy)")
     trainer.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
-    trainer.add_argument("--retain-memory", action=argparse.BooleanOptionalAction, default=True,
-                         help="let glibc keep freed memory for reuse, faster steps (default: "
-                              "on; see glassnet.backend.retain_freed_memory)")
     return parser
 
 

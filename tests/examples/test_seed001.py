@@ -1,18 +1,9 @@
-"""Seed 001's examples, run as scripts: perceptron truth tables and BGD/SGD/mini-batch."""
+"""Seed 001's examples, run as scripts: perceptron truth tables, BGD/SGD/mini-batch, deltas."""
 
-import importlib.util
-from pathlib import Path
-
+import numpy as np
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.examples._helpers import load_example as _load
 
 
 def test_perceptron_example(tmp_path):
@@ -38,3 +29,25 @@ def test_linear_unit_example(tmp_path):
         assert history[-1] < history[0] / 10
     text = (tmp_path / "linear_unit.md").read_text(encoding="utf-8")
     assert "| SGD | 30 | 1200 |" in text
+
+
+def test_delta_formulas_example(tmp_path):
+    """The seed's delta formulas, computed here from scratch in NumPy, against glassnet."""
+    module = _load("seed001_deltas")
+    result = module.main(["--out", str(tmp_path)])
+    x, t, w1, b1, w2, b2 = module.X[0], module.T[0], module.W1, module.B1, module.W2, module.B2
+    a = 1 / (1 + np.exp(-(x @ w1 + b1)))
+    y = 1 / (1 + np.exp(-(a @ w2 + b2)))
+    delta_k = y * (1 - y) * (t - y)                      # output units
+    delta_i = a * (1 - a) * (w2 @ delta_k)               # hidden units: sum_k w_ki delta_k
+    np.testing.assert_allclose(result["output"], y, rtol=1e-12)
+    np.testing.assert_allclose(result["glassnet_delta_output"], -delta_k, rtol=1e-12)
+    np.testing.assert_allclose(result["glassnet_delta_hidden"], -delta_i, rtol=1e-12)
+    eta = result["learning_rate"]
+    np.testing.assert_allclose(result["sgd_update_w2"], w2 + eta * np.outer(a, delta_k),
+                               rtol=1e-12)
+    np.testing.assert_allclose(result["sgd_update_w1"], w1 + eta * np.outer(x, delta_i),
+                               rtol=1e-12)
+    assert result["loss"] == pytest.approx(0.5 * ((t - y) ** 2).sum(), rel=1e-12)
+    text = (tmp_path / "deltas.md").read_text(encoding="utf-8")
+    assert text.count("| yes |") == 5 and "give the same weights" in text
