@@ -428,7 +428,7 @@ def _fmt(value, spec="{:.3f}"):
 
 def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, name="run",
         n_batches=None, results_dir=HERE / "results", import_runs=5, threads=THREADS,
-        out=print):
+        retain_memory=True, out=print):
     """Run the benchmarks; returns the report dict (also written to ``results_dir/name.json``).
 
     Args:
@@ -441,8 +441,14 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
         results_dir: where the JSON goes.
         import_runs: fresh interpreters per import-time measurement.
         threads: threads for PyTorch and NumPy's BLAS (default 2).
+        retain_memory: ``glassnet.config.retain_memory`` for this run (True is glassnet's
+            default: ``fit`` tunes glibc's malloc, process-wide, so PyTorch's runs in this
+            process get the same allocator settings).
         out: the print function.
     """
+    import glassnet
+
+    glassnet.config.retain_memory = bool(retain_memory)
     torch_asked = "torch" in frameworks
     torch = load_torch(threads) if torch_asked else None
     frameworks = [fw for fw in frameworks if fw != "torch" or torch is not None]
@@ -453,13 +459,17 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
         "torch": None if torch is None else torch.__version__,
         "machine": platform.machine(), "cpu_count": os.cpu_count(),
         "load_average_start": os.getloadavg(), "environment": environment_note(),
-        "threads_note": thread_note, "workloads": {},
+        "threads_note": thread_note, "retain_memory": bool(retain_memory), "workloads": {},
     }
     out(f"glassnet benchmarks: {'quick, ' if quick else ''}{reps} alternating repetitions, "
         f"{threads} thread(s); Python {report['python']}, NumPy {np.__version__}, "
         f"PyTorch {report['torch'] or ('not installed' if torch_asked else 'not requested')}; JAX "
         f"{'installed but not timed' if importlib.util.find_spec('jax') else 'not installed'}")
     out(f"environment: {report['environment']}; {thread_note}")
+    out("allocator: " + ("glassnet's fit applies gn.backend.retain_freed_memory() "
+                         "(gn.config.retain_memory, the default); PyTorch, in the same process, "
+                         "runs under the same malloc settings" if retain_memory else
+                         "gn.config.retain_memory = False (C library defaults)"))
     with limiter:
         report["blas"] = blas_info()
         for pool in report["blas"]:
@@ -585,6 +595,9 @@ def main(argv=None):
     parser.add_argument("--name", default="run", help="results file benchmarks/results/NAME.json")
     parser.add_argument("--keep-env", action="store_true",
                         help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE")
+    parser.add_argument("--retain-memory", action=argparse.BooleanOptionalAction, default=True,
+                        help="gn.config.retain_memory for glassnet's fit (default: on, as in "
+                             "glassnet)")
     parser.add_argument("--_rss", help=argparse.SUPPRESS)
     parser.add_argument("--_batches", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--_data", help=argparse.SUPPRESS)
@@ -599,7 +612,7 @@ def main(argv=None):
     reps = args.reps if args.reps is not None else (3 if args.quick else 5)
     frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
     return run(only=only, reps=reps, quick=args.quick, frameworks=frameworks, name=args.name,
-               threads=args.threads)
+               threads=args.threads, retain_memory=args.retain_memory)
 
 
 if __name__ == "__main__":

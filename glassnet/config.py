@@ -8,6 +8,9 @@
 ``config.check_inputs``  what fit/evaluate/predict do with NaN or inf in x, y or sample_weight:
                          'warn' (default: a RuntimeWarning naming the array, the count and the
                          first position), 'raise' (a GlassnetValueError) or 'ignore'.
+``config.retain_memory`` when True (default), ``fit`` asks the C allocator once to keep freed
+                         array memory for reuse (``gn.backend.retain_freed_memory``): speed
+                         only, results are identical; set False before ``fit`` to opt out.
 """
 
 import contextlib
@@ -25,6 +28,7 @@ class Config:
     detect_anomaly: bool = False
     seed: int | None = None
     check_inputs: str = "warn"
+    retain_memory: bool = True
 
 
 config = Config()

@@ -29,6 +29,7 @@ import math
 import re
 import warnings
 
+from glassnet import backend
 from glassnet import metrics as metrics_module
 from glassnet.backend import xp
 from glassnet.callbacks.base import CallbackList
@@ -867,6 +868,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     where = "fit"
     _compiled(model, where)
     _check_model(model, where)
+    if config.retain_memory:  # speed only: steps reuse warm memory (see gn.config)
+        backend.retain_freed_memory()
     verbose = _resolve_verbose(verbose, where)
     batch_size = _check_batch_size(batch_size, where)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, xp.integer)) or epochs < 0:
