@@ -43,7 +43,7 @@ count are printed from threadpoolctl when it is installed.
 
 Usage:
     python benchmarks/run.py [--quick] [--reps N] [--only mlp,lenet,lstm,roofline,import,rss]
-        [--frameworks glassnet,torch] [--threads 2] [--name run]
+        [--frameworks glassnet,torch] [--threads 2] [--name run] [--no-retain-memory]
 
 Results are printed and written to ``benchmarks/results/<name>.json``. Requires only glassnet;
 PyTorch (``pip install glassnet[bench]``) adds the comparison. JAX is not timed.

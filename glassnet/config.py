@@ -8,9 +8,10 @@
 ``config.check_inputs``  what fit/evaluate/predict do with NaN or inf in x, y or sample_weight:
                          'warn' (default: a RuntimeWarning naming the array, the count and the
                          first position), 'raise' (a GlassnetValueError) or 'ignore'.
-``config.retain_memory`` when True (default), ``fit`` asks the C allocator once to keep freed
-                         array memory for reuse (``gn.backend.retain_freed_memory``): speed
-                         only, results are identical; set False before ``fit`` to opt out.
+``config.retain_memory`` when True (default), ``fit`` asks the C allocator (as it starts) to
+                         keep freed array memory for reuse
+                         (``gn.backend.retain_freed_memory``): speed only, results are
+                         identical; set False before ``fit`` to opt out.
 """
 
 import contextlib

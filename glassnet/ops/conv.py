@@ -12,8 +12,9 @@ filled instead, one contiguous block per kernel position, which copies faster) â
 
     y = cols @ W.reshape(kh*kw*C, filters) + b            (one GEMM for the whole batch)
     dL/dW = cols^T @ dL/dy                                (one GEMM)
-    dL/dx_pad[window position (a, b)] += dL/dy @ W[a, b]^T  (col2im: kh*kw small GEMMs,
-                                                            each added to a strided slice)
+    dL/dx_pad[window position (a, b)] += dL/dy @ W[a, b]^T  (col2im: one GEMM per kernel
+                                                            row, each block added to a strided
+                                                            slice)
 
 Padding follows Keras (TensorFlow) rules: ``'valid'`` adds none; ``'same'`` makes
 ``out = ceil(in / stride)`` and pads ``total = max((out - 1) * stride + (k - 1) * d + 1 - in, 0)``
