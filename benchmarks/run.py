@@ -43,10 +43,12 @@ count are printed from threadpoolctl when it is installed.
 
 Usage:
     python benchmarks/run.py [--quick] [--reps N] [--only mlp,lenet,lstm,roofline,import,rss]
-        [--frameworks glassnet,torch] [--threads 2] [--name run] [--no-retain-memory]
+        [--frameworks glassnet,torch,jax] [--threads 2] [--name run] [--no-retain-memory]
 
 Results are printed and written to ``benchmarks/results/<name>.json``. Requires only glassnet;
-PyTorch (``pip install glassnet[bench]``) adds the comparison. JAX is not timed.
+PyTorch (``pip install glassnet[bench]``) adds the comparison (the targets are ratios to
+PyTorch), and JAX, when installed (``pip install jax``), a third column: the same models
+written in ``jax.numpy`` with one jitted training step (``benchmarks/bench_jax.py``).
 """
 
 import os
@@ -88,7 +90,7 @@ import numpy as np  # noqa: E402
 HERE = Path(__file__).resolve().parent
 THREADS = 2
 LEARNING_RATE = 1e-3
-FRAMEWORKS = ("glassnet", "torch")
+FRAMEWORKS = ("glassnet", "torch", "jax")
 WORKLOADS = ("mlp", "lenet", "lstm")
 EXTRAS = ("roofline", "import", "rss")
 TARGETS = {"mlp": 1.0, "lenet": 1.5, "lstm": 1.5}
@@ -258,15 +260,30 @@ SPECS = {
 }
 
 
-def make_trainer(framework, workload, data, torch=None):
+def _bench_jax():
+    """``benchmarks/bench_jax.py`` (the JAX models and training step)."""
+    spec = importlib.util.spec_from_file_location("bench_jax", HERE / "bench_jax.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_jax():
+    """``(jax, jax.numpy)``, or None when JAX is not installed."""
+    return _bench_jax().load_jax()
+
+
+def make_trainer(framework, workload, data, torch=None, jax=None):
     batch_size = SPECS[workload][0]
     if framework == "glassnet":
         return glassnet_trainer(workload, data, batch_size)
+    if framework == "jax":
+        return _bench_jax().jax_trainer(jax, workload, data, batch_size, LEARNING_RATE)
     return torch_trainer(torch, workload, data, batch_size)
 
 
 def time_workload(workload, data, frameworks, reps, n_batches, torch=None, warmup_batches=2,
-                  also=None):
+                  also=None, jax=None):
     """Alternate the frameworks ``reps`` times; returns {framework: [seconds per unit]}.
 
     Each run trains ``n_batches`` batches and its time is scaled to the workload's unit
@@ -275,7 +292,7 @@ def time_workload(workload, data, frameworks, reps, n_batches, torch=None, warmu
     rotation (the GEMM roofline, so that it sees the same machine state as the runs).
     """
     unit_batches = SPECS[workload][1]
-    trainers = {fw: make_trainer(fw, workload, data, torch) for fw in frameworks}
+    trainers = {fw: make_trainer(fw, workload, data, torch, jax) for fw in frameworks}
     for train in trainers.values():
         train(warmup_batches)
     times = {name: [] for name in [*frameworks, *(also or {})]}
@@ -389,13 +406,14 @@ def rss_child(framework, n_batches, data_dir, threads=THREADS):
     really held after the imports and the data load.
     """
     torch = load_torch(threads) if framework == "torch" else None
-    import glassnet  # noqa: F401  (imported by both sides: the baseline includes it)
+    jax = load_jax() if framework == "jax" else None
+    import glassnet  # noqa: F401  (imported by every side: the baseline includes it)
 
     limiter, _ = limit_blas_threads(threads)
     with limiter:
         data = {key: np.load(Path(data_dir) / f"{key}.npy") for key in ("flat", "onehot")}
         (baseline, source), current = _peak_rss_mib(), _status_mib("VmRSS")
-        train = make_trainer(framework, "mlp", data, torch)
+        train = make_trainer(framework, "mlp", data, torch, jax)
         train(n_batches)
         peak, _ = _peak_rss_mib()
     return {"baseline_mib": baseline, "baseline_current_mib": current, "peak_mib": peak,
@@ -449,14 +467,17 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
     import glassnet
 
     glassnet.config.retain_memory = bool(retain_memory)
-    torch_asked = "torch" in frameworks
+    torch_asked, jax_asked = "torch" in frameworks, "jax" in frameworks
     torch = load_torch(threads) if torch_asked else None
-    frameworks = [fw for fw in frameworks if fw != "torch" or torch is not None]
+    jax = load_jax() if jax_asked else None
+    frameworks = [fw for fw in frameworks if (fw != "torch" or torch is not None)
+                  and (fw != "jax" or jax is not None)]
     limiter, thread_note = limit_blas_threads(threads)
     report = {
         "name": name, "quick": quick, "reps": reps, "threads": threads,
         "frameworks": frameworks, "python": sys.version.split()[0], "numpy": np.__version__,
         "torch": None if torch is None else torch.__version__,
+        "jax": None if jax is None else jax[0].__version__,
         "machine": platform.machine(), "cpu_count": os.cpu_count(),
         "load_average_start": os.getloadavg(), "environment": environment_note(),
         "threads_note": thread_note, "retain_memory": bool(retain_memory), "workloads": {},
@@ -464,7 +485,7 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
     out(f"glassnet benchmarks: {'quick, ' if quick else ''}{reps} alternating repetitions, "
         f"{threads} thread(s); Python {report['python']}, NumPy {np.__version__}, "
         f"PyTorch {report['torch'] or ('not installed' if torch_asked else 'not requested')}; JAX "
-        f"{'installed but not timed' if importlib.util.find_spec('jax') else 'not installed'}")
+        f"{report['jax'] or ('not installed' if jax_asked else 'not requested')}")
     out(f"environment: {report['environment']}; {thread_note}")
     out("allocator: " + ("glassnet's fit applies gn.backend.retain_freed_memory() "
                          "(gn.config.retain_memory, the default); PyTorch, in the same process, "
@@ -493,7 +514,8 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
                 def roofline_epoch():
                     return gemm_roofline(reps=5)["roofline_seconds_per_epoch"]
                 also = {"roofline": roofline_epoch}
-            times = time_workload(workload, data, frameworks, reps, timed, torch, also=also)
+            times = time_workload(workload, data, frameworks, reps, timed, torch, also=also,
+                                  jax=jax)
             roofline_runs = times.pop("roofline", None)
             if roofline_runs:
                 report["roofline_interleaved_seconds"] = roofline_runs
@@ -503,6 +525,8 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
             if "torch" in entry["median"]:
                 entry["ratio"] = entry["median"]["glassnet"] / entry["median"]["torch"]
                 entry["target_ratio"] = TARGETS[workload]
+            if "jax" in entry["median"]:
+                entry["ratio_jax"] = entry["median"]["glassnet"] / entry["median"]["jax"]
             report["workloads"][workload] = entry
             out(f"  {workload}: " + ", ".join(
                 f"{fw} {m:.3f}" for fw, m in entry["median"].items()) + f" {unit} (median)")
@@ -538,14 +562,17 @@ def print_report(report, out=print):
     workloads = report["workloads"]
     if workloads:
         out("")
+        names = {"glassnet": "glassnet", "torch": "PyTorch", "jax": "JAX"}
         out(f"{'workload':<9}{'unit':<15}{'glassnet':>10}{'PyTorch':>10}{'ratio':>8}"
-            f"{'target':>8}   glassnet min-max / PyTorch min-max")
+            f"{'target':>8}{'JAX':>10}{'vs JAX':>8}   min-max ("
+            + " / ".join(names[fw] for fw in report["frameworks"]) + ")")
         for name, e in workloads.items():
             med, secs = e["median"], e["seconds"]
             spread = " / ".join(f"{min(v):.3f}-{max(v):.3f}" for v in secs.values())
             out(f"{name:<9}{e['unit']:<15}{_fmt(med.get('glassnet')):>10}"
                 f"{_fmt(med.get('torch')):>10}{_fmt(e.get('ratio'), '{:.2f}x'):>8}"
-                f"{_fmt(e.get('target_ratio'), '<={:.1f}x'):>8}   {spread}")
+                f"{_fmt(e.get('target_ratio'), '<={:.1f}x'):>8}{_fmt(med.get('jax')):>10}"
+                f"{_fmt(e.get('ratio_jax'), '{:.2f}x'):>8}   {spread}")
         quick = [f"{n}: {e['batches_timed']} batches" for n, e in workloads.items()]
         out(f"(medians; each run timed {', '.join(quick)}, scaled to the unit)")
     roof = report.get("roofline")

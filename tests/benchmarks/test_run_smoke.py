@@ -4,6 +4,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 RUN_PY = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
@@ -45,6 +46,30 @@ def test_torch_mlp_workload_when_installed(bench, data):
     times = bench.time_workload("mlp", data, ["glassnet", "torch"], reps=1, n_batches=1,
                                 torch=torch, warmup_batches=1)
     assert set(times) == {"glassnet", "torch"} and all(v[0] > 0 for v in times.values())
+
+
+@pytest.mark.parametrize("workload", ["mlp", "lenet", "lstm"])
+def test_jax_workload_when_installed(bench, data, workload):
+    jax = bench.load_jax()
+    if jax is None:
+        pytest.skip("JAX is not installed")
+    times = bench.time_workload(workload, data, ["jax"], reps=1, n_batches=2, jax=jax,
+                                warmup_batches=1)
+    assert list(times) == ["jax"] and times["jax"][0] > 0
+
+
+def test_jax_training_step_lowers_the_loss_when_installed(bench, data):
+    """The hand-written JAX models and Adam really train (a broken step would not learn)."""
+    jax = bench.load_jax()
+    if jax is None:
+        pytest.skip("JAX is not installed")
+    module = bench._bench_jax()
+    for workload in ("mlp", "lenet", "lstm"):
+        train = module.jax_trainer(jax, workload, data, 64)
+        for _ in range(4):
+            train(10)
+        first, last = train.mean_losses[0], train.mean_losses[-1]
+        assert np.isfinite(last) and last < 0.9 * first, (workload, train.mean_losses)
 
 
 def test_gemm_shapes_count_the_mlp_products(bench):
