@@ -381,12 +381,18 @@ class Model(Layer):
     def summary_text(self, line_length=None, expand_nested=False, show_trainable=False,
                      use_unicode=True):
         """The text :meth:`summary` prints, as one string."""
+        connected = self._connections()
         headers = ["Layer (type)", "Output Shape", "Param #"] + (
-            ["Trainable"] if show_trainable else []
-        )
-        rows = [self._summary_row(layer, prefix, show_trainable)
-                for layer, prefix in self._summary_layers(expand_nested)]
-        widths = [31, 22, 13] + ([9] if show_trainable else [])
+            ["Connected to"] if connected is not None else []) + (
+            ["Trainable"] if show_trainable else [])
+        rows = []
+        for layer, prefix in self._summary_layers(expand_nested):
+            row = self._summary_row(layer, prefix, show_trainable)
+            if connected is not None:
+                row.insert(3, connected.get(id(layer), "") if not prefix else "")
+            rows.append(row)
+        widths = [31, 22, 13] + ([20] if connected is not None else []) + (
+            [9] if show_trainable else [])
         for row in [headers] + rows:
             widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
         if line_length is not None:
@@ -423,6 +429,30 @@ class Model(Layer):
             size = sum(int(w.size) * w.dtype.itemsize for w in group)
             lines.append(f" {label} params: {count:,} ({_readable_size(size)})")
         return "\n".join(lines)
+
+    def _connections(self):
+        """{id(layer): 'name[call][output], ...'} for Keras's "Connected to" column, or None
+        when the model is a plain chain (Sequential, or a functional model that reads like one:
+        one input, one output, every layer called once on the previous layer's output)."""
+        nodes = getattr(self, "_nodes", None)
+        if isinstance(self, Sequential) or not getattr(self, "_is_functional", False) or not nodes:
+            return None
+        chain = len(self.inputs) == len(self.outputs) == 1 and all(
+            len(node.flat_inputs) == 1 for node in nodes) and len(
+            {id(node.layer) for node in nodes}) == len(nodes) and all(
+            node.flat_inputs[0].node.layer is previous.layer
+            for previous, node in zip(nodes, nodes[1:], strict=False))
+        if chain:
+            return None
+        cells = {}
+        for node in nodes:
+            refs = [self._tensor_ref(t) for t in node.flat_inputs]
+            text = ", ".join(f"{name}[{call}][{index}]" for name, call, index in refs)
+            key = id(node.layer)
+            cells[key] = f"{cells[key]}, {text}" if key in cells else text
+        for tensor in self.inputs:
+            cells.setdefault(id(tensor.node.layer), "-")
+        return cells
 
     def _summary_layers(self, expand_nested, prefix=""):
         rows = []

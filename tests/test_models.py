@@ -92,6 +92,24 @@ def test_keras_mnist_mlp_with_flatten_and_dropout_counts():
     assert "Trainable" in text.splitlines()[2]
 
 
+def test_functional_summary_has_keras_connected_to_column_only_for_graphs():
+    from glassnet.layers import Concatenate
+
+    a, b = Input(shape=(4,), name="left"), Input(shape=(3,), name="right")
+    merged = Concatenate(name="cat")([Dense(5, name="proj")(a), b])
+    graph = Model([a, b], Dense(2, name="out")(merged))
+    lines = graph.summary_text().splitlines()
+    assert "Connected to" in lines[2]
+    row = {line.split("│")[1].split()[0]: line.split("│")[4].strip()
+           for line in lines if line.startswith("│")}
+    assert row == {"left": "-", "right": "-", "proj": "left[0][0]",
+                   "cat": "proj[0][0], right[0][0]", "out": "cat[0][0]"}
+    x = Input(shape=(3,))
+    chain = Model(x, Dense(1)(Dense(2)(x)))
+    assert "Connected to" not in chain.summary_text()
+    assert "Connected to" not in Sequential([Dense(2, input_shape=(3,))]).summary_text()
+
+
 class Counter(Layer):
     """Identity with one trainable scale and one non-trainable counter."""
 

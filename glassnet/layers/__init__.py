@@ -1,7 +1,7 @@
 """Layers: the building blocks of models (one module per family).
 
 ``base`` holds :class:`Layer` and the machinery every layer shares; each family module
-(core, conv, pooling, normalization, recurrent, embedding, tree) registers its classes by
+(core, conv, pooling, normalization, recurrent, embedding, merge, tree) registers its classes by
 name when imported here.
 """
 
@@ -33,6 +33,22 @@ from glassnet.layers.core import (
 # conv / pooling / normalization / embedding / recurrent / tree families (helper F)
 from glassnet.layers.conv import Conv1D, Conv2D, Convolution1D, Convolution2D
 from glassnet.layers.embedding import Embedding
+from glassnet.layers.merge import (
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from glassnet.layers.normalization import BatchNormalization, LayerNormalization
 from glassnet.layers.pooling import (
     AveragePooling1D,

@@ -1,0 +1,194 @@
+"""Merge layers for the functional API: Add, Subtract, Multiply, Average, Maximum, Minimum,
+Concatenate (Keras names), and their lower-case functional forms (``add([a, b])``...).
+
+Each takes a list of tensors and is differentiable through glassnet's primitive ops (no
+backward of its own). Element-wise merges need inputs of one shape (batch size included);
+Concatenate needs every axis but ``axis`` to agree.
+
+Example:
+    >>> import glassnet as gn
+    >>> from glassnet.layers import Dense, Input
+    >>> a, b = Input(shape=(4,)), Input(shape=(4,))
+    >>> y = Dense(1)(Add()([Dense(4)(a), b]))
+    >>> gn.Model([a, b], y).count_params()
+    25
+"""
+
+from glassnet.errors import GlassnetValueError, ShapeError
+from glassnet.layers.base import Layer, register_layer
+from glassnet.ops.math import maximum as _maximum
+from glassnet.ops.math import minimum as _minimum
+from glassnet.ops.shape import concat
+
+
+class _Merge(Layer):
+    """Shared checks of the merge layers: a list of inputs, of compatible shapes."""
+
+    min_inputs, max_inputs = 1, None
+
+    def build(self, input_shape):
+        if not isinstance(input_shape, list):
+            raise GlassnetValueError(
+                f"Layer '{self.name}' ({type(self).__name__}): expected a list of inputs, "
+                f"received one input of shape {tuple(input_shape)}"
+            )
+        n = len(input_shape)
+        if n < self.min_inputs or (self.max_inputs is not None and n > self.max_inputs):
+            wanted = (f"exactly {self.min_inputs}" if self.max_inputs == self.min_inputs
+                      else f"at least {self.min_inputs}")
+            raise GlassnetValueError(
+                f"Layer '{self.name}' ({type(self).__name__}): expected {wanted} inputs, "
+                f"received {n}"
+            )
+        self._check_shapes([tuple(s) for s in input_shape])
+
+    def _check_shapes(self, shapes):
+        first = shapes[0]
+        for shape in shapes[1:]:
+            if len(shape) != len(first) or any(
+                    a is not None and b is not None and a != b
+                    for a, b in zip(shape, first, strict=True)):
+                raise ShapeError(
+                    f"Layer '{self.name}' ({type(self).__name__}): inputs must have the same "
+                    f"shape, received {[tuple(s) for s in shapes]}"
+                )
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)):
+            raise GlassnetValueError(
+                f"Layer '{self.name}' ({type(self).__name__}): expected a list of inputs"
+            )
+        self._check_shapes([tuple(x.shape) for x in inputs])
+        return self._merge(list(inputs))
+
+    def compute_output_shape(self, input_shape):
+        if not self.built:
+            self._maybe_build(input_shape)
+        return self._output_shape([tuple(s) for s in input_shape])
+
+    def _output_shape(self, shapes):
+        return tuple(next((s[i] for s in shapes if s[i] is not None), None)
+                     for i in range(len(shapes[0])))
+
+
+@register_layer
+class Add(_Merge):
+    """y = x_1 + x_2 + ... + x_n."""
+
+    def _merge(self, xs):
+        total = xs[0]
+        for x in xs[1:]:
+            total = total + x
+        return total
+
+
+@register_layer
+class Subtract(_Merge):
+    """y = x_1 - x_2 (exactly two inputs)."""
+
+    min_inputs = max_inputs = 2
+
+    def _merge(self, xs):
+        return xs[0] - xs[1]
+
+
+@register_layer
+class Multiply(_Merge):
+    """y = x_1 * x_2 * ... * x_n (element-wise)."""
+
+    def _merge(self, xs):
+        product = xs[0]
+        for x in xs[1:]:
+            product = product * x
+        return product
+
+
+@register_layer
+class Average(_Merge):
+    """y = (x_1 + ... + x_n) / n."""
+
+    def _merge(self, xs):
+        return Add._merge(self, xs) * (1.0 / len(xs))
+
+
+@register_layer
+class Maximum(_Merge):
+    """y = max(x_1, ..., x_n) element-wise (the gradient goes to the larger input)."""
+
+    def _merge(self, xs):
+        result = xs[0]
+        for x in xs[1:]:
+            result = _maximum(result, x)
+        return result
+
+
+@register_layer
+class Minimum(_Merge):
+    """y = min(x_1, ..., x_n) element-wise."""
+
+    def _merge(self, xs):
+        result = xs[0]
+        for x in xs[1:]:
+            result = _minimum(result, x)
+        return result
+
+
+@register_layer
+class Concatenate(_Merge):
+    """Join the inputs along ``axis`` (default -1, the features); other axes must agree.
+
+    Args:
+        axis: the axis to join along (negative counts from the end; 0, the batch axis, is not
+            allowed, as in Keras).
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = int(axis)
+
+    def _axis(self, rank):
+        axis = self.axis % rank if -rank <= self.axis < rank else None
+        if axis is None or axis == 0:
+            raise GlassnetValueError(
+                f"Layer '{self.name}' (Concatenate): axis={self.axis} is not a non-batch axis "
+                f"of inputs of rank {rank}"
+            )
+        return axis
+
+    def _check_shapes(self, shapes):
+        axis = self._axis(len(shapes[0]))
+        first = shapes[0]
+        for shape in shapes[1:]:
+            if len(shape) != len(first) or any(
+                    i != axis and a is not None and b is not None and a != b
+                    for i, (a, b) in enumerate(zip(shape, first, strict=True))):
+                raise ShapeError(
+                    f"Layer '{self.name}' (Concatenate): inputs must agree on every axis but "
+                    f"axis {self.axis}, received {[tuple(s) for s in shapes]}"
+                )
+
+    def _merge(self, xs):
+        return concat(xs, axis=self._axis(xs[0].ndim))
+
+    def _output_shape(self, shapes):
+        axis = self._axis(len(shapes[0]))
+        shape = list(super()._output_shape(shapes))
+        sizes = [s[axis] for s in shapes]
+        shape[axis] = None if None in sizes else sum(sizes)
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+def _functional(cls):
+    def merge(inputs, **kwargs):
+        return cls(**kwargs)(inputs)
+
+    merge.__name__ = cls.__name__.lower()
+    merge.__doc__ = f"Keras's functional form: ``{cls.__name__}(**kwargs)(inputs)``."
+    return merge
+
+
+add, subtract, multiply, average, maximum, minimum, concatenate = (
+    _functional(c) for c in (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate))
