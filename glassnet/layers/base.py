@@ -323,14 +323,19 @@ def _is_symbolic(inputs):
 _TRAINING_STACK = []  # the training flag of the enclosing layer calls (innermost last)
 
 
-def _accepts_training(method):
+def _accepts_training(method, name="training"):
     try:
         parameters = _pyinspect.signature(method).parameters
     except (TypeError, ValueError):
         return False
-    return "training" in parameters or any(
+    return name in parameters or any(
         p.kind is p.VAR_KEYWORD for p in parameters.values()
     )
+
+
+def _mask_of(inputs):
+    """The Keras mask travelling with ``inputs`` (a Tensor's ``_keras_mask``), or None."""
+    return getattr(inputs, "_keras_mask", None) if isinstance(inputs, Tensor) else None
 
 
 def _custom_init_args(cls):
@@ -387,6 +392,7 @@ class Layer:
     """
 
     cast_inputs = True
+    supports_masking = False  # True: the output keeps the input's Keras mask (see compute_mask)
     _default_name = None  # overrides the snake-case class name as the automatic name's base
 
     def __init_subclass__(cls, **kwargs):
@@ -446,6 +452,7 @@ class Layer:
         self._call_losses = []
         self._inspect_data = None
         self._call_has_training = _accepts_training(self.call)
+        self._call_has_mask = _accepts_training(self.call, "mask")
         if activity_regularizer is not None:
             from glassnet import regularizers
 
@@ -469,6 +476,12 @@ class Layer:
     def call(self, inputs, training=False):
         """The forward computation on Tensors; the default returns the input unchanged."""
         return inputs
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output (Keras): the input's mask when the layer
+        ``supports_masking`` (it keeps the timesteps), else None. Embedding makes one
+        (``mask_zero``); recurrent layers keep it only with ``return_sequences``."""
+        return mask if self.supports_masking else None
 
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (batch dimension first).
@@ -705,6 +718,9 @@ class Layer:
             training = _TRAINING_STACK[-1] if _TRAINING_STACK else False
         if self._call_has_training:
             kwargs["training"] = training
+        mask = kwargs.get("mask", _mask_of(inputs))
+        if mask is not None and self._call_has_mask and "mask" not in kwargs:
+            kwargs["mask"] = mask  # Keras: a mask made upstream reaches the layers that use it
         self._call_losses = []
         if self.record:
             self._inspect_data = {"input": inputs}
@@ -720,6 +736,11 @@ class Layer:
             _TRAINING_STACK.pop()
         if self.output_shape is None and isinstance(outputs, Tensor):
             self.output_shape = _batchless(outputs.shape)
+        out_mask = self.compute_mask(inputs, mask)
+        if out_mask is not None:
+            first = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
+            if isinstance(first, Tensor):
+                first._keras_mask = out_mask
         if self.activity_regularizer is not None:
             for output in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
                 self._call_losses.append(self.activity_regularizer(output))

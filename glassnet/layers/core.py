@@ -95,6 +95,8 @@ class Dense(Layer):
         [(3, 4), (4,)]
     """
 
+    supports_masking = True  # the output keeps the input's timestep mask
+
     def __init__(
         self,
         units,
@@ -179,6 +181,8 @@ class Activation(Layer):
         >>> Activation("relu")(np.array([[-1.0, 2.0]])).numpy()
         array([[0., 2.]], dtype=float32)
     """
+
+    supports_masking = True  # the output keeps the input's timestep mask
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
@@ -305,6 +309,8 @@ class Dropout(Layer):
         >>> float(layer(np.ones((2, 4))).numpy().sum())  # inference: identity
         8.0
     """
+
+    supports_masking = True  # the output keeps the input's timestep mask
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)

@@ -41,6 +41,8 @@ class BatchNormalization(Layer):
         [(3,), (3,), (3,), (3,)]
     """
 
+    supports_masking = True  # the output keeps the input's timestep mask
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -116,6 +118,8 @@ class LayerNormalization(Layer):
         >>> LayerNormalization()(np.random.rand(2, 5)).shape
         (2, 5)
     """
+
+    supports_masking = True  # the output keeps the input's timestep mask
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,

@@ -111,6 +111,10 @@ class _RNN(Layer):
         outputs = self._run(inputs, states)
         return list(outputs) if self.return_state else outputs[0]
 
+    def compute_mask(self, inputs, mask=None):
+        """The sequence output keeps the timestep mask; a last-step output has none."""
+        return mask if self.return_sequences else None
+
     def _op_kwargs(self):
         return dict(return_sequences=self.return_sequences, go_backwards=self.go_backwards,
                     activation=self.activation, mask=self._mask)
@@ -325,6 +329,10 @@ class Bidirectional(Layer):
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
 
+    def compute_mask(self, inputs, mask=None):
+        """As the wrapped layer: the mask stays with return_sequences."""
+        return mask if self.return_sequences else None
+
     def call(self, inputs, initial_state=None, training=False, mask=None):
         states_f = states_b = None
         if initial_state is not None:
@@ -368,6 +376,8 @@ class TimeDistributed(Layer):
         >>> TimeDistributed(Dense(3))(np.zeros((2, 5, 4))).shape
         (2, 5, 3)
     """
+
+    supports_masking = True  # the output keeps the input's timestep mask
 
     def __init__(self, layer, **kwargs):
         if isinstance(layer, dict):
