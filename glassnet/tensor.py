@@ -66,6 +66,7 @@ class Tensor:
     """
 
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
+    _keras_mask = None  # the timestep mask a layer output carries (see Layer.compute_mask)
 
     def __init__(self, data, requires_grad=False, name=None):
         self.data = data if isinstance(data, xp.ndarray) else _to_array(data)

@@ -335,7 +335,7 @@ def _accepts_training(method, name="training"):
 
 def _mask_of(inputs):
     """The Keras mask travelling with ``inputs`` (a Tensor's ``_keras_mask``), or None."""
-    return getattr(inputs, "_keras_mask", None) if isinstance(inputs, Tensor) else None
+    return inputs._keras_mask if isinstance(inputs, Tensor) else None
 
 
 def _custom_init_args(cls):
@@ -736,7 +736,10 @@ class Layer:
             _TRAINING_STACK.pop()
         if self.output_shape is None and isinstance(outputs, Tensor):
             self.output_shape = _batchless(outputs.shape)
-        out_mask = self.compute_mask(inputs, mask)
+        # (compute_mask only runs where a mask can come out: one came in, or the layer makes
+        # its own, like Embedding)
+        out_mask = self.compute_mask(inputs, mask) if (
+            mask is not None or type(self).compute_mask is not Layer.compute_mask) else None
         if out_mask is not None:
             first = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
             if isinstance(first, Tensor):
