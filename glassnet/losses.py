@@ -103,6 +103,30 @@ def reduce_weighted(values, sample_weight=None, reduction="sum_over_batch_size")
     return total * (1.0 / values.size) if values.size else total
 
 
+def _apply_mask(sample_weight, mask, values, reduction):
+    """Merge a Keras mask into the sample weights, as Keras does.
+
+    Masked entries weigh 0. For the mean reductions the valid ones weigh total / valid, so that
+    'sum_over_batch_size' becomes sum(loss * weight) / (number of unmasked entries).
+    """
+    mask = xp.asarray(mask, dtype=values.dtype)
+    if mask.shape != values.shape:
+        raise ShapeError(f"the output's mask of shape {mask.shape} does not match the "
+                         f"per-step losses of shape {values.shape}")
+    if reduction in ("sum_over_batch_size", "mean"):
+        valid = float(mask.sum())
+        mask = mask * (mask.size / valid) if valid else mask
+    if sample_weight is None:
+        return mask
+    weights = xp.asarray(sample_weight.data if isinstance(sample_weight, Tensor)
+                         else sample_weight, dtype=values.dtype)
+    if weights.ndim == mask.ndim + 1 and weights.shape[-1] == 1:
+        weights = weights.reshape(weights.shape[:-1])
+    elif 0 < weights.ndim < mask.ndim:
+        weights = weights.reshape(weights.shape + (1,) * (mask.ndim - weights.ndim))
+    return weights * mask
+
+
 def _check_reduction(reduction):
     if reduction is None:
         return "none"
@@ -141,6 +165,9 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         values = self.call(y_true, y_pred)
+        mask = y_pred._keras_mask if isinstance(y_pred, Tensor) else None
+        if mask is not None:  # a sequence output with padding (Keras): padded steps weigh 0
+            sample_weight = _apply_mask(sample_weight, mask, values, self.reduction)
         return reduce_weighted(values, sample_weight, self.reduction)
 
     def get_config(self):

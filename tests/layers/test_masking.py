@@ -1,4 +1,4 @@
-"""Keras mask propagation: Embedding(mask_zero=True) makes a mask, layers that keep the
+"""Keras masks: Embedding(mask_zero=True) makes a mask, layers that keep the
 timesteps pass it on, recurrent layers use it (and keep it only with return_sequences).
 
 The checks compare a padded batch with the same sequences unpadded: if the mask did not reach
@@ -6,6 +6,7 @@ the recurrent layers, the padding steps would change their states and the output
 """
 
 import numpy as np
+import pytest
 
 import glassnet as gn
 from glassnet.layers import GRU, LSTM, Bidirectional, Conv1D, Dense, Dropout, Embedding, Input
@@ -53,3 +54,33 @@ def test_an_explicit_mask_wins():
     unmasked = lstm(embedded, mask=everything).data
     masked = lstm(embedded).data
     assert not np.allclose(unmasked, masked)  # the padding steps count when told to
+
+
+def test_the_loss_of_a_masked_sequence_output_ignores_padding_steps():
+    """Keras: padded steps weigh 0 and the mean is over the unmasked steps only."""
+    gn.manual_seed(4)
+    model = gn.Sequential([Embedding(10, 4, mask_zero=True), LSTM(5, return_sequences=True),
+                           Dense(3)])
+    targets = np.array([[1, 2, 0, 0, 0], [2, 0, 0, 0, 0]])
+    logits = model(PADDED)
+    np.testing.assert_array_equal(logits._keras_mask, PADDED != 0)
+    loss = gn.losses.SparseCategoricalCrossentropy(from_logits=True)
+    z = logits.data.astype(np.float64)
+    log_p = z - z.max(-1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(-1, keepdims=True))
+    per_step = -np.take_along_axis(log_p, targets[..., None], -1)[..., 0]
+    valid = PADDED != 0
+    assert loss(targets, logits).item() == pytest.approx(per_step[valid].mean(), rel=1e-5)
+    summed = gn.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum")
+    assert summed(targets, logits).item() == pytest.approx(per_step[valid].sum(), rel=1e-5)
+    weights = np.array([2.0, 1.0])
+    expected = (per_step * weights[:, None])[valid].sum() / valid.sum()
+    assert loss(targets, logits, sample_weight=weights).item() == pytest.approx(expected,
+                                                                                rel=1e-5)
+    # through compile/evaluate too: what the padded steps' targets say never counts
+    model.compile(optimizer="adam", loss=loss)
+    other = np.where(valid, targets, 2)
+    assert model.evaluate(PADDED, targets, verbose=0) == pytest.approx(
+        model.evaluate(PADDED, other, verbose=0), rel=1e-6)
+    assert model.evaluate(PADDED, targets, verbose=0) == pytest.approx(
+        per_step[valid].mean(), rel=1e-5)
