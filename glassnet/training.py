@@ -364,6 +364,7 @@ def _build_metrics(state, targets, preds):
 def update_metrics(model, y, y_pred, sample_weight=None, loss=None, batch_size=None):
     """Update the loss tracker and the compiled metrics with one batch; return the logs."""
     state = _compiled(model, "fit")
+    masks = [p._keras_mask if isinstance(p, Tensor) else None for p in _as_list(y_pred)]
     preds = [p.data if isinstance(p, Tensor) else xp.asarray(p) for p in _as_list(y_pred)]
     targets = [t.data if isinstance(t, Tensor) else t for t in _as_list(y)]
     if state.metrics is None:
@@ -374,9 +375,23 @@ def update_metrics(model, y, y_pred, sample_weight=None, loss=None, batch_size=N
             sample_weight=batch_size if batch_size is not None else 1,
         )
     for index, metric, weighted in state.metrics:
-        metric.update_state(targets[index], preds[index],
-                            sample_weight if weighted else None)
+        weight = sample_weight if weighted else None
+        if masks[index] is not None:  # Keras: a masked sequence output counts unmasked steps
+            weight = _mask_as_weight(weight, masks[index])
+        metric.update_state(targets[index], preds[index], weight)
     return get_logs(model)
+
+
+def _mask_as_weight(sample_weight, mask):
+    """Per-step weights: the mask (0/1), times the per-sample weight when there is one."""
+    mask = xp.asarray(mask, dtype=xp.float64)
+    if sample_weight is None:
+        return mask
+    weight = xp.asarray(sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight,
+                        dtype=xp.float64)
+    if 0 < weight.ndim < mask.ndim:
+        weight = weight.reshape(weight.shape + (1,) * (mask.ndim - weight.ndim))
+    return weight * mask
 
 
 def get_logs(model):

@@ -84,3 +84,20 @@ def test_the_loss_of_a_masked_sequence_output_ignores_padding_steps():
         model.evaluate(PADDED, other, verbose=0), rel=1e-6)
     assert model.evaluate(PADDED, targets, verbose=0) == pytest.approx(
         per_step[valid].mean(), rel=1e-5)
+
+
+def test_metrics_of_a_masked_sequence_output_count_unmasked_steps_only():
+    gn.manual_seed(5)
+    model = gn.Sequential([Embedding(10, 4, mask_zero=True), LSTM(5, return_sequences=True),
+                           Dense(3)])
+    model.compile(optimizer="adam",
+                  loss=gn.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    valid = PADDED != 0
+    predicted = model.predict(PADDED, verbose=0).argmax(-1)
+    targets = np.where(valid, predicted, 0)  # every unmasked step right
+    targets[0, 0] = (predicted[0, 0] + 1) % 3  # ... but one
+    wrong_padding = np.where(valid, targets, (predicted + 1) % 3)  # padded steps all wrong
+    for y in (targets, wrong_padding):
+        _, accuracy = model.evaluate(PADDED, y, verbose=0)
+        assert accuracy == pytest.approx((valid.sum() - 1) / valid.sum())
