@@ -153,12 +153,17 @@ def load_data():
     }
 
 
-def _bench_conv_lstm():
-    """helper F's ``benchmarks/bench_conv_lstm.py`` (LeNet-5 and LSTM model definitions)."""
-    spec = importlib.util.spec_from_file_location("bench_conv_lstm", HERE / "bench_conv_lstm.py")
+def _sibling(name):
+    """The module ``benchmarks/<name>.py`` (this folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _bench_conv_lstm():
+    """``benchmarks/bench_conv_lstm.py`` (LeNet-5 and LSTM model definitions)."""
+    return _sibling("bench_conv_lstm")
 
 
 # ------------------------------------------------------------------------ glassnet side
@@ -262,10 +267,7 @@ SPECS = {
 
 def _bench_jax():
     """``benchmarks/bench_jax.py`` (the JAX models and training step)."""
-    spec = importlib.util.spec_from_file_location("bench_jax", HERE / "bench_jax.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _sibling("bench_jax")
 
 
 def load_jax():

@@ -14,6 +14,8 @@ Example:
     25
 """
 
+import operator
+
 from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.layers.base import Layer, register_layer
 from glassnet.ops.math import maximum as _maximum
@@ -71,15 +73,25 @@ class _Merge(Layer):
                      for i in range(len(shapes[0])))
 
 
-@register_layer
-class Add(_Merge):
-    """y = x_1 + x_2 + ... + x_n."""
+class _Fold(_Merge):
+    """y = op(...op(op(x_1, x_2), x_3)..., x_n) for a binary op."""
+
+    @staticmethod
+    def _op(a, b):
+        raise NotImplementedError
 
     def _merge(self, xs):
-        total = xs[0]
+        result = xs[0]
         for x in xs[1:]:
-            total = total + x
-        return total
+            result = self._op(result, x)
+        return result
+
+
+@register_layer
+class Add(_Fold):
+    """y = x_1 + x_2 + ... + x_n."""
+
+    _op = staticmethod(operator.add)
 
 
 @register_layer
@@ -93,44 +105,34 @@ class Subtract(_Merge):
 
 
 @register_layer
-class Multiply(_Merge):
+class Multiply(_Fold):
     """y = x_1 * x_2 * ... * x_n (element-wise)."""
 
-    def _merge(self, xs):
-        product = xs[0]
-        for x in xs[1:]:
-            product = product * x
-        return product
+    _op = staticmethod(operator.mul)
 
 
 @register_layer
-class Average(_Merge):
+class Average(_Fold):
     """y = (x_1 + ... + x_n) / n."""
 
+    _op = staticmethod(operator.add)
+
     def _merge(self, xs):
-        return Add._merge(self, xs) * (1.0 / len(xs))
+        return super()._merge(xs) * (1.0 / len(xs))
 
 
 @register_layer
-class Maximum(_Merge):
+class Maximum(_Fold):
     """y = max(x_1, ..., x_n) element-wise (the gradient goes to the larger input)."""
 
-    def _merge(self, xs):
-        result = xs[0]
-        for x in xs[1:]:
-            result = _maximum(result, x)
-        return result
+    _op = staticmethod(_maximum)
 
 
 @register_layer
-class Minimum(_Merge):
+class Minimum(_Fold):
     """y = min(x_1, ..., x_n) element-wise."""
 
-    def _merge(self, xs):
-        result = xs[0]
-        for x in xs[1:]:
-            result = _minimum(result, x)
-        return result
+    _op = staticmethod(_minimum)
 
 
 @register_layer

@@ -5,13 +5,24 @@ The maths lives in :mod:`glassnet.ops.normalization` (fused forward/backward).
 
 from glassnet import initializers, regularizers
 from glassnet.errors import ShapeError
-from glassnet.layers.base import InputSpec, Layer, register_layer
-from glassnet.layers.conv import serialize_initializer
+from glassnet.layers.base import InputSpec, Layer, register_layer, serialize_initializer
 from glassnet.ops.normalization import batch_norm, layer_norm
 
 
 def _axis_list(axis):
     return list(axis) if isinstance(axis, (list, tuple)) else [int(axis)]
+
+
+def _add_gamma_beta(layer, shape, gamma_init, beta_init):
+    """The learned scale gamma (if ``layer.scale``) and offset beta (if ``layer.center``)."""
+    if layer.scale:
+        layer.gamma = layer.add_weight("gamma", shape, gamma_init,
+                                       regularizer=layer.gamma_regularizer,
+                                       constraint=layer.gamma_constraint)
+    if layer.center:
+        layer.beta = layer.add_weight("beta", shape, beta_init,
+                                      regularizer=layer.beta_regularizer,
+                                      constraint=layer.beta_constraint)
 
 
 @register_layer
@@ -70,14 +81,7 @@ class BatchNormalization(Layer):
         shape = (input_shape[axis],)
         beta_init, gamma_init, mean_init, var_init = (initializers.get(i)
                                                       for i in self._init_config)
-        if self.scale:
-            self.gamma = self.add_weight("gamma", shape, gamma_init,
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight("beta", shape, beta_init,
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint)
+        _add_gamma_beta(self, shape, gamma_init, beta_init)
         self.moving_mean = self.add_weight("moving_mean", shape, mean_init, trainable=False)
         self.moving_variance = self.add_weight("moving_variance", shape, var_init,
                                                trainable=False)
@@ -144,14 +148,7 @@ class LayerNormalization(Layer):
         axes = sorted(a % ndim for a in self.axis)
         shape = tuple(input_shape[a] for a in axes)
         beta_init, gamma_init = (initializers.get(i) for i in self._init_config)
-        if self.scale:
-            self.gamma = self.add_weight("gamma", shape, gamma_init,
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight("beta", shape, beta_init,
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint)
+        _add_gamma_beta(self, shape, gamma_init, beta_init)
         self.input_spec = InputSpec(ndim=ndim, axes={a: input_shape[a] for a in axes})
 
     def call(self, inputs):
