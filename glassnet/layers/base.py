@@ -106,6 +106,22 @@ def serialize_initializer(initializer):
     return getattr(initializer, "__name__", repr(initializer))
 
 
+def dense_like_config(layer):
+    """The config entries Dense and the convolutions share: activation, bias, initializers and
+    regularizers (``layer._init_config`` holds the kernel and bias initializer arguments)."""
+    from glassnet import activations, regularizers
+
+    return {
+        "activation": activations.serialize(layer.activation),
+        "use_bias": layer.use_bias,
+        "kernel_initializer": serialize_initializer(layer._init_config[0]),
+        "bias_initializer": serialize_initializer(layer._init_config[1]),
+        "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
+        "bias_regularizer": regularizers.serialize(layer.bias_regularizer),
+        "activity_regularizer": regularizers.serialize(layer.activity_regularizer),
+    }
+
+
 def to_snake_case(name):
     """``"BatchNormalization"`` -> ``"batch_normalization"``, ``"Conv2D"`` -> ``"conv2d"``."""
     name = re.sub(r"\W+", "", name)

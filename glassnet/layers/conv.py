@@ -9,7 +9,12 @@ kh * kw * in * filters + filters (e.g. Conv2D(32, (3, 3)) on 3 channels: 896).
 from glassnet import activations, initializers, regularizers
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError, ShapeError
-from glassnet.layers.base import InputSpec, Layer, register_layer, serialize_initializer
+from glassnet.layers.base import (
+    InputSpec,
+    Layer,
+    dense_like_config,
+    register_layer,
+)
 from glassnet.ops.conv import (
     conv1d,
     conv2d,
@@ -107,13 +112,7 @@ class _Conv(Layer):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": list(self.dilation_rate),
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize_initializer(self._init_config[0]),
-            "bias_initializer": serialize_initializer(self._init_config[1]),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            **dense_like_config(self),
         }
         return config
 

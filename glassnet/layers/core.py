@@ -9,8 +9,8 @@ from glassnet.layers.base import (
     KerasTensor,
     Layer,
     Node,
+    dense_like_config,
     register_layer,
-    serialize_initializer,
     user_shape,
 )
 from glassnet.tensor import Function, Tensor
@@ -158,13 +158,7 @@ class Dense(Layer):
         return {
             **super().get_config(),
             "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize_initializer(self._init_config[0]),
-            "bias_initializer": serialize_initializer(self._init_config[1]),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            **dense_like_config(self),
         }
 
 
