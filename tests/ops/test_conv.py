@@ -6,7 +6,9 @@ import pytest
 import glassnet as gn
 from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.ops.conv import (
+    Conv2D,
     avg_pool2d,
+    choose_lowering,
     conv1d,
     conv2d,
     global_avg_pool2d,
@@ -64,13 +66,49 @@ def naive_conv2d(x, w, b, strides=(1, 1), padding="valid", dilation=(1, 1)):
      ((1, 1), "same", (2, 1), (5, 4)),
      ((3, 2), "same", (1, 1), (7, 4))],
 )
-def test_conv2d_matches_naive_loops(rng, strides, padding, dilation, hw):
+@pytest.mark.parametrize("lowering", ["im2col", "banded"])
+def test_conv2d_matches_naive_loops(rng, strides, padding, dilation, hw, lowering):
     x = rng.normal(size=(2, *hw, 3))
     w = rng.normal(size=(3, 2, 3, 4))  # even kernel width exercises the asymmetric 'same'
     b = rng.normal(size=4)
-    y = conv2d(x, w, b, strides=strides, padding=padding, dilation_rate=dilation)
-    np.testing.assert_allclose(y.data, naive_conv2d(x, w, b, strides, padding, dilation),
+    op = Conv2D(strides, padding, dilation, lowering=lowering)
+    np.testing.assert_allclose(op(x, w, b).data, naive_conv2d(x, w, b, strides, padding, dilation),
                                rtol=1e-10, atol=1e-10)
+    assert op.lowering == lowering
+    assert_gradcheck(lambda x, w, b: Conv2D(strides, padding, dilation, lowering=lowering)(x, w, b),
+                     f64(rng, 1, *hw, 3), f64(rng, 3, 2, 3, 2), f64(rng, 2))
+
+
+@pytest.mark.parametrize("lowering", ["im2col", "banded"])
+def test_conv2d_lowerings_channels_first_and_frozen_input(rng, lowering):
+    x = rng.normal(size=(2, 3, 6, 5))  # channels_first
+    w = gn.tensor(rng.normal(size=(3, 3, 3, 2)), requires_grad=True)
+    y = Conv2D(2, "same", 1, "channels_first", lowering=lowering)(x, w)
+    expected = naive_conv2d(x.transpose(0, 2, 3, 1), w.data, None, (2, 2), "same")
+    np.testing.assert_allclose(y.data, expected.transpose(0, 3, 1, 2), rtol=1e-10, atol=1e-12)
+    y.sum().backward()  # the input takes no gradient: only dW is computed
+    ref = gn.tensor(w.data, requires_grad=True)
+    Conv2D(2, "same", 1, "channels_first", lowering="im2col")(x, ref).sum().backward()
+    np.testing.assert_allclose(w.grad.data, ref.grad.data, rtol=1e-10)
+    assert_gradcheck(
+        lambda x, w: Conv2D(1, "valid", (1, 2), "channels_first", lowering=lowering)(x, w),
+        f64(rng, 2, 2, 4, 6), f64(rng, 2, 2, 2, 3))
+
+
+def test_choose_lowering():
+    # LeNet-5 on MNIST: both convolutions are narrow with few channels -> banded
+    assert choose_lowering(28, 5, 1, 6) == "banded"
+    assert choose_lowering(14, 5, 6, 16) == "banded"
+    # wide images or many channels -> im2col
+    assert choose_lowering(32, 3, 3, 32) == "im2col"
+    assert choose_lowering(16, 3, 32, 64) == "im2col"
+    assert choose_lowering(1000, 3, 1, 4) == "im2col"
+    x, w = np.zeros((1, 28, 28, 1)), np.zeros((5, 5, 1, 6))
+    op = Conv2D(padding="same")
+    op(x, w)
+    assert op.lowering == "banded"
+    with pytest.raises(GlassnetValueError, match="lowering"):
+        Conv2D(lowering="fft")
 
 
 def test_same_padding_even_kernel_puts_extra_pixel_after():
@@ -206,8 +244,8 @@ def test_pooling_gradcheck(rng, kwargs):
 def test_max_pool_gradient_goes_to_the_argmax_only():
     x = gn.tensor(np.array([[1.0, 5.0], [5.0, 2.0]]).reshape(1, 2, 2, 1), requires_grad=True)
     max_pool2d(x).sum().backward()
-    # a tie: one position (the first maximum, row-major) takes the whole gradient
-    np.testing.assert_array_equal(x.grad.data.ravel(), [0.0, 1.0, 0.0, 0.0])
+    # a tie: one position (the first maximum in column-major order) takes the whole gradient
+    np.testing.assert_array_equal(x.grad.data.ravel(), [0.0, 0.0, 1.0, 0.0])
     x = gn.tensor(np.arange(16.0).reshape(1, 4, 4, 1), requires_grad=True)
     max_pool2d(x).sum().backward()
     expected = np.zeros(16)
@@ -244,6 +282,41 @@ def test_conv2d_both_im2col_layouts(rng, channels):
                                naive_conv2d(x, w, b, (2, 2), "same"), rtol=1e-10, atol=1e-12)
     assert_gradcheck(lambda x, w: conv2d(x, w, padding="same", dilation_rate=2),
                      f64(rng, 1, 5, 5, channels), f64(rng, 2, 2, channels, 2))
+
+
+def naive_max_pool_gradient(x, g, pool, strides):
+    """Loop reference ('valid'): each window's gradient goes to its first maximum, scanning
+    the window column by column (column-major), as documented in MaxPool2D."""
+    gx = np.zeros_like(x)
+    for n in range(x.shape[0]):
+        for i in range(g.shape[1]):
+            for j in range(g.shape[2]):
+                for c in range(x.shape[3]):
+                    r0, c0 = i * strides[0], j * strides[1]
+                    window = x[n, r0:r0 + pool[0], c0:c0 + pool[1], c]
+                    b, a = divmod(int(np.argmax(window.T)), pool[0])  # first in column order
+                    gx[n, r0 + a, c0 + b, c] += g[n, i, j, c]
+    return gx
+
+
+@pytest.mark.parametrize(
+    "shape,pool,strides",
+    [((2, 6, 8, 3), (2, 2), (2, 2)),   # windows tile the input: two-stage path
+     ((2, 6, 6, 2), (3, 2), (3, 2)),   # tiled, unequal pool sides
+     ((2, 6, 8, 3), (2, 2), (1, 1)),   # overlapping windows: general path
+     ((2, 7, 5, 2), (2, 2), (2, 2)),   # cropped border: general path
+     ((2, 7, 7, 2), (3, 3), (2, 2))],  # overlapping
+)
+def test_max_pool_ties_and_values_match_naive_loops(rng, shape, pool, strides):
+    # small integers: many ties, including windows whose maxima sit in (0, 1) and (1, 0)
+    x = rng.integers(0, 3, size=shape).astype(float)
+    xt = gn.tensor(x, requires_grad=True)
+    y = max_pool2d(xt, pool, strides)
+    np.testing.assert_array_equal(y.data, naive_pool(x, pool, strides, "valid", "max"))
+    g = rng.normal(size=y.shape)
+    (y * g).sum().backward()
+    np.testing.assert_allclose(xt.grad.data, naive_max_pool_gradient(x, g, pool, strides),
+                               rtol=1e-12)
 
 
 def test_max_pool_gradcheck_when_windows_tile_the_input(rng):
