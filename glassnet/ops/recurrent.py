@@ -6,8 +6,8 @@ Inputs are batch-major, ``x`` of shape (N, T, features) like Keras. Each op
    ``Zx = x.reshape(N*T, in) @ W + b`` (time-major inside, so every step reads one block),
 2. runs one loop over timesteps with one recurrent GEMM ``h_{t-1} @ U`` per step,
 3. back-propagates through time in one reverse loop (one GEMM per step for dL/dh_{t-1}),
-   and forms the weight gradients after the loop with one GEMM each:
-   ``dW = X^T dZ``, ``dU = H_prev^T dZ``, ``db = sum dZ``, ``dx = dZ W^T``.
+   and forms the weight gradients after the loop with GEMMs:
+   ``[dW; db; dU] = [X 1 H_prev]^T dZ`` (one GEMM when all three are needed), ``dx = dZ W^T``.
 
 Formulas (Keras 3; sigma = recurrent_activation, default sigmoid; phi = activation, default tanh):
 
@@ -49,6 +49,14 @@ def _sigmoid_(z):
         xp.exp(z, out=z)
     z += 1.0
     return xp.reciprocal(z, out=z)
+
+
+def _sigmoid_of_exponent_(e):
+    """In place: e <- 1 / (1 + exp(e)), the sigmoid of -e."""
+    with xp.errstate(over="ignore"):
+        xp.exp(e, out=e)
+    e += 1.0
+    return xp.reciprocal(e, out=e)
 
 
 def _tanh_(z):
@@ -117,10 +125,17 @@ class _Recurrent(Function):
         return units
 
     def _input_gemm(self, x, w, b):
-        """Time-major inputs X (T*N, in) and Zx = X W + b of shape (T, N, gates*u)."""
+        """Time-major inputs X (T*N, in) and Zx = X W + b of shape (T, N, gates*u).
+
+        X is kept with a column of ones, [X 1], so that the bias rides in the GEMM,
+        Zx = [X 1] [W; b], and db comes out of the weight-gradient GEMM.
+        """
         n, t, f = x.shape
         seq = x[:, ::-1] if self.go_backwards else x
-        self.x2 = xp.ascontiguousarray(seq.transpose(1, 0, 2)).reshape(t * n, f)
+        self.x1 = xp.empty((t * n, f + 1), dtype=xp.result_type(x, w))
+        self.x1.reshape(t, n, f + 1)[:, :, :f] = seq.transpose(1, 0, 2)
+        self.x1[:, f] = 1.0
+        self.x2 = self.x1[:, :f]
         self.m = None  # time-major (T, N, 1) 0/1 mask: at 0, the state is carried over
         if self.mask is not None:
             mask = xp.asarray(self.mask, dtype=bool)
@@ -129,9 +144,7 @@ class _Recurrent(Function):
                                  f"({n}, {t}) (batch, timesteps), got {mask.shape}")
             mask = mask[:, ::-1] if self.go_backwards else mask
             self.m = xp.ascontiguousarray(mask.T, dtype=x.dtype)[:, :, None]
-        zx = self.x2 @ w
-        if b is not None:
-            zx += b
+        zx = self.x2 @ w if b is None else self.x1 @ xp.concatenate([w, b[None]])
         return zx.reshape(t, n, w.shape[1])
 
     def _carry(self, new, previous, s):
@@ -168,19 +181,24 @@ class _Recurrent(Function):
         x, wt, ut = self.inputs[0], self.inputs[1], self.inputs[2]
         t, n, k = dzx.shape
         dzx2 = dzx.reshape(t * n, k)
-        gx = gw = gu = None
+        gx = gw = gu = gb = None
         if x.requires_grad:
             gx = (dzx2 @ w.T).reshape(t, n, -1).transpose(1, 0, 2)
             gx = Tensor(gx[:, ::-1] if self.go_backwards else gx)
+        if dzx is dzh and b_shape == (k,) and all(v.requires_grad for v in self.inputs[1:4]):
+            # one GEMM for all three: [X 1 H_prev]^T dZ = [dW; db; dU]
+            f = self.x2.shape[1]
+            grads = xp.concatenate([self.x1, hprev.reshape(t * n, -1)], axis=1).T @ dzx2
+            return gx, Tensor(grads[:f]), Tensor(grads[f + 1:]), Tensor(grads[f])
         if wt.requires_grad:
             gw = Tensor(self.x2.T @ dzx2)
         if ut.requires_grad:
             gu = Tensor(hprev.reshape(t * n, -1).T @ dzh.reshape(t * n, k))
-        gb = None
         if self.inputs[3].requires_grad:
-            gb = dzx2.sum(axis=0)
+            ones = xp.ones(t * n, dtype=dzx2.dtype)  # column sums as a GEMV (faster than .sum)
+            gb = ones @ dzx2
             if b_shape == (2, k):
-                gb = xp.stack([gb, dzh.reshape(t * n, k).sum(axis=0)])
+                gb = xp.stack([gb, ones @ dzh.reshape(t * n, k)])
             gb = Tensor(gb)
         return gx, gw, gu, gb
 
@@ -224,6 +242,11 @@ class SimpleRNN(_Recurrent):
 class LSTM(_Recurrent):
     """Keras LSTM over a whole sequence (gates i, f, c, o). Outputs (y, h_T, c_T).
 
+    Each step's pre-activations z = [z_i z_f z_c z_o] come out of the GEMMs side by side
+    (N, 4u); they are copied once into gate-major order (4, N, u), so that every gate is one
+    contiguous block for the element-wise work of forward and backward (NumPy runs strided
+    blocks several times slower). The gradients dz are put back side by side for the GEMMs.
+
     First order only (backward through time on arrays).
     """
 
@@ -231,68 +254,100 @@ class LSTM(_Recurrent):
 
     def forward(self, x, w, u, b, h0, c0):
         units = self._check(x, w, u)
-        gates = self._input_gemm(x, w, b)  # becomes the activated gates, step by step
-        t = gates.shape[0]
-        hs = xp.empty((t + 1,) + h0.shape, dtype=gates.dtype)
+        # Default activations: one pass of 1 / (1 + e^(-z)) over all four gates, with
+        # tanh(z) = 2 sigmoid(2z) - 1 for the candidate block. The kernels are scaled by -1
+        # (by -2 for the candidate block) so that the GEMMs produce the exponents -z directly.
+        self.fused = fused = self.act is _tanh_ and self.ract is _sigmoid_
+        if fused:
+            scale = xp.full(4 * units, -1.0, dtype=u.dtype)
+            scale[2 * units : 3 * units] = -2.0
+            w, u, b = w * scale, u * scale, (None if b is None else b * scale)
+        zs = self._input_gemm(x, w, b)  # (T, N, 4u)
+        t, n = zs.shape[:2]
+        acts = xp.empty((t, 4, n, units), dtype=zs.dtype)  # activated gates, gate-major
+        hs = xp.empty((t + 1,) + h0.shape, dtype=zs.dtype)
         cs = xp.empty_like(hs)
-        tcs = xp.empty((t,) + h0.shape, dtype=gates.dtype)
+        tcs = xp.empty((t,) + h0.shape, dtype=zs.dtype)
         hs[0], cs[0] = h0, c0
-        u2, u3 = 2 * units, 3 * units
-        # default activations: one sigmoid pass over all four gates, with
-        # tanh(x) = 2 sigmoid(2x) - 1 for the candidate block
-        fused = self.act is _tanh_ and self.ract is _sigmoid_
         for s in range(t):
-            z = gates[s]
+            z = zs[s]
             z += hs[s] @ u
+            a = acts[s]
+            xp.copyto(a, z.reshape(n, 4, units).transpose(1, 0, 2))
+            i, f, g, o = a
             if fused:
-                z[:, u2:u3] *= 2.0
-                _sigmoid_(z)
-                g = z[:, u2:u3]
+                _sigmoid_of_exponent_(a)
                 g *= 2.0
                 g -= 1.0
             else:
-                self.ract(z[:, :u2])
-                self.act(z[:, u2:u3])
-                self.ract(z[:, u3:])
+                self.ract(a[:2])
+                self.act(g)
+                self.ract(o)
             c = cs[s + 1]
-            xp.multiply(z[:, units:u2], cs[s], out=c)
-            c += z[:, :units] * z[:, u2:u3]
-            tcs[s] = c
-            self.act(tcs[s])
-            xp.multiply(z[:, u3:], tcs[s], out=hs[s + 1])
+            xp.multiply(f, cs[s], out=c)
+            c += i * g
+            tc = tcs[s]
+            if fused:  # tanh(c) = 2 sigmoid(2c) - 1 (NumPy's exp is faster than its tanh)
+                xp.multiply(c, -2.0, out=tc)
+                _sigmoid_of_exponent_(tc)
+                tc *= 2.0
+                tc -= 1.0
+            else:
+                tc[...] = c
+                self.act(tc)
+            xp.multiply(o, tc, out=hs[s + 1])
             self._carry(c, cs[s], s)
             self._carry(hs[s + 1], hs[s], s)
-        self.acts, self.hs, self.cs, self.tcs = gates, hs, cs, tcs
+        self.acts, self.hs, self.cs, self.tcs = acts, hs, cs, tcs
         y, h = self._outputs(hs)
         return y, h, cs[-1]
 
+    def _derivatives(self, a, tc, out, tmp):
+        """out <- [sigma'(z_i), sigma'(z_f), phi'(z_c), sigma'(z_o)]; tmp <- phi'(c_t)."""
+        if self.fused:  # sigma' = y (1 - y), tanh' = 1 - y^2, in scratch arrays
+            xp.subtract(1.0, a, out=out)
+            out *= a
+            xp.multiply(a[2], a[2], out=out[2])
+            xp.subtract(1.0, out[2], out=out[2])
+            xp.multiply(tc, tc, out=tmp)
+            xp.subtract(1.0, tmp, out=tmp)
+        else:
+            out[0], out[1], out[2], out[3] = (self.dract(a[0]), self.dract(a[1]),
+                                              self.dact(a[2]), self.dract(a[3]))
+            tmp[...] = self.dact(tc)
+
     def backward(self, gy, gh, gc):
         w, u = self.inputs[1].data, self.inputs[2].data
-        gates, cs, tcs = self.acts, self.cs, self.tcs
-        units = u.shape[0]
-        u2, u3 = 2 * units, 3 * units
+        acts, cs, tcs = self.acts, self.cs, self.tcs
+        t, _, n, units = acts.shape
         dh, dseq = self._seq_grad(gy, gh)
         dc = gc.data.copy()
-        dz = xp.empty_like(gates)
-        for s in range(gates.shape[0] - 1, -1, -1):
+        dz = xp.empty((t, n, 4 * units), dtype=acts.dtype)  # side by side, for the GEMMs
+        ut = xp.ascontiguousarray(u.T)
+        d = xp.empty_like(acts[0])  # this step's dz, gate-major
+        der = xp.empty_like(acts[0])
+        tmp = xp.empty_like(dc)
+        for s in range(t - 1, -1, -1):
             if dseq is not None:
                 dh += dseq[s]
             carry = self._split_carry([dh, dc], s)
-            i, f, g, o = (gates[s, :, :units], gates[s, :, units:u2], gates[s, :, u2:u3],
-                          gates[s, :, u3:])
+            i, f, g, o = acts[s]
             tc = tcs[s]
-            d = dz[s]
-            xp.multiply(dh, tc, out=d[:, u3:])  # dz_o = dh tanh(c_t) sigma'(z_o)
-            d[:, u3:] *= self.dract(o)
-            dc += dh * o * self.dact(tc)  # dc_t += dh o tanh'(c_t)
-            xp.multiply(dc, g, out=d[:, :units])  # dz_i = dc g sigma'(z_i)
-            d[:, :units] *= self.dract(i)
-            xp.multiply(dc, cs[s], out=d[:, units:u2])  # dz_f = dc c_{t-1} sigma'(z_f)
-            d[:, units:u2] *= self.dract(f)
-            xp.multiply(dc, i, out=d[:, u2:u3])  # dz_c = dc i tanh'(z_c)
-            d[:, u2:u3] *= self.dact(g)
+            self._derivatives(acts[s], tc, der, tmp)
+            xp.multiply(dh, tc, out=d[3])  # dz_o = dh tanh(c_t) sigma'(z_o)
+            d[3] *= der[3]
+            tmp *= o  # dc_t += dh o tanh'(c_t)
+            tmp *= dh
+            dc += tmp
+            xp.multiply(dc, g, out=d[0])  # dz_i = dc g sigma'(z_i)
+            d[0] *= der[0]
+            xp.multiply(dc, cs[s], out=d[1])  # dz_f = dc c_{t-1} sigma'(z_f)
+            d[1] *= der[1]
+            xp.multiply(dc, i, out=d[2])  # dz_c = dc i tanh'(z_c)
+            d[2] *= der[2]
             dc *= f  # dc_{t-1}
-            dh = d @ u.T  # dh_{t-1}
+            xp.copyto(dz[s].reshape(n, 4, units), d.transpose(1, 0, 2))
+            dh = dz[s] @ ut  # dh_{t-1}
             if carry:
                 dh += carry[0]
                 dc += carry[1]

@@ -12,7 +12,7 @@ def sig(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def naive_lstm(x, w, u, b, h, c):
+def naive_lstm(x, w, u, b, h, c, act=np.tanh, ract=sig):
     """Per-sample, per-step Keras LSTM: gates i, f, c, o."""
     n_units = u.shape[0]
     outs = []
@@ -20,12 +20,12 @@ def naive_lstm(x, w, u, b, h, c):
         hn, cn = np.zeros_like(h), np.zeros_like(c)
         for n in range(x.shape[0]):
             z = x[n, t] @ w + h[n] @ u + b
-            i = sig(z[:n_units])
-            f = sig(z[n_units:2 * n_units])
-            g = np.tanh(z[2 * n_units:3 * n_units])
-            o = sig(z[3 * n_units:])
+            i = ract(z[:n_units])
+            f = ract(z[n_units:2 * n_units])
+            g = act(z[2 * n_units:3 * n_units])
+            o = ract(z[3 * n_units:])
             cn[n] = f * c[n] + i * g
-            hn[n] = o * np.tanh(cn[n])
+            hn[n] = o * act(cn[n])
         h, c = hn, cn
         outs.append(h)
     return np.stack(outs, axis=1), h, c
@@ -84,6 +84,25 @@ def test_lstm_matches_naive(rng, data):
     seq_b, h_b, _ = naive_lstm(x[:, ::-1], w, u, b, h0, c0)
     out_b = lstm(x, w, u, b, [h0, c0], return_sequences=True, go_backwards=True)
     np.testing.assert_allclose(out_b.data, seq_b, rtol=1e-10)
+
+
+def test_lstm_other_activations_match_naive_and_gradcheck(rng, data):
+    # the default tanh/sigmoid pair has a fused fast path; every other pair takes the general one
+    x, h0, c0 = data
+    w, u, b = rng.normal(size=(IN, 4 * U)), rng.normal(size=(U, 4 * U)), rng.normal(size=4 * U)
+    relu = lambda z: np.maximum(z, 0)  # noqa: E731
+    seq, h, c = naive_lstm(x, w, u, b, h0, c0, act=relu, ract=sig)
+    out, hh, cc = lstm(x, w, u, b, [h0, c0], activation="relu", return_sequences=True,
+                       return_state=True)
+    np.testing.assert_allclose(out.data, seq, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(cc.data, c, rtol=1e-10, atol=1e-12)
+    seq, _, _ = naive_lstm(x, w, u, b, h0, c0, act=np.tanh, ract=lambda z: z)
+    out = lstm(x, w, u, b, [h0, c0], recurrent_activation="linear", return_sequences=True)
+    np.testing.assert_allclose(out.data, seq, rtol=1e-10, atol=1e-12)
+    kw = dict(activation="tanh", recurrent_activation="linear", return_state=True)
+    assert_gradcheck(lambda x, w, u, b, h, c: _squares(lstm(x, w, u, b, [h, c], **kw)),
+                     f64(rng, 2, 3, 3), f64(rng, 3, 16), f64(rng, 4, 16), f64(rng, 16),
+                     f64(rng, 2, 4), f64(rng, 2, 4))
 
 
 @pytest.mark.parametrize("reset_after", [True, False])
