@@ -327,7 +327,7 @@ class Conv2D(Function):
         return gx, gw
 
     # ---------------------------------------------------------------- banded form
-    def _band_links(self, width, kw):
+    def _links(self, width, kw):
         pad_w, out_w = self.pads[1], self.pads[2][1]
         return _band_links(width, kw, self.strides[1], self.dilation[1], pad_w[0], out_w)
 
@@ -344,7 +344,7 @@ class Conv2D(Function):
             (sn, sh * self.strides[0], sh * self.dilation[0], xh.itemsize), writeable=False)
         self.rows = rows.reshape(n * oh, kh * width * cin)            # a copy: (N*OH, kh*W*C)
         band = xp.zeros((kh, width, cin, ow, cout), dtype=xp.result_type(x, w))
-        for kb, columns, outs in self._band_links(width, kw):
+        for kb, columns, outs in self._links(width, kw):
             band[:, columns, :, outs, :] = w[:, kb]
         self.band = band.reshape(kh * width * cin, ow * cout)
         y = self.rows @ self.band                                        # (N*OH, OW*filters)
@@ -361,7 +361,7 @@ class Conv2D(Function):
         if need_w:
             gband = (self.rows.T @ g).reshape(kh, width, cin, ow, cout)
             gw = xp.empty(w.shape, dtype=gband.dtype)
-            for kb, columns, outs in self._band_links(width, kw):
+            for kb, columns, outs in self._links(width, kw):
                 gw[:, kb] = gband[:, columns, :, outs, :].sum(axis=0)
         gx = None
         if need_x:
@@ -449,7 +449,8 @@ class _Pool2D(Function):
     """Shared geometry of max and average pooling (NHWC inside).
 
     Both loop over the pool_h * pool_w window positions (never over pixels): position (a, b)
-    of every window is one strided slice of the padded input.
+    of every window is one strided slice of the padded input. (Max pooling has a faster path
+    for windows that tile the input.)
     """
 
     def __init__(self, pool_size, strides, padding, data_format):
@@ -526,9 +527,9 @@ class MaxPool2D(_Pool2D):
 
     # ---------------------------------------------------------------- windows tile the input
     def _forward_tiled(self, x):
-        n, _, _, c = x.shape
-        (ph, pw), (oh, ow) = self.pool, self.out_hw = self.pool, (
-            x.shape[1] // self.pool[0], x.shape[2] // self.pool[1])
+        n, h, w, c = x.shape
+        ph, pw = self.pool
+        oh, ow = self.out_hw = h // ph, w // pw
         # (N*OH, ph, OW*pw*C): the ph image rows of each row of windows
         self.rows = xp.ascontiguousarray(x).reshape(n * oh, ph, ow * pw * c)
         self.column_max = _maximum_of([self.rows[:, a] for a in range(ph)])  # (N*OH, OW*pw*C)
