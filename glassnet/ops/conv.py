@@ -466,6 +466,22 @@ class _Pool2D(Function):
         self.padded_shape = xpad.shape
         return xpad
 
+    def _tiles(self, x):
+        """Whether the windows tile the NHWC input exactly (strides = pool, nothing padded or
+        cropped): then pooling runs on reshapes of the input, in two contiguous stages."""
+        _, _, out_hw = _geometry(x.shape[1:3], self.pool, self.strides, (1, 1), self.padding)
+        return tuple(self.strides) == tuple(self.pool) and all(
+            o * p == size for o, p, size in zip(out_hw, self.pool, x.shape[1:3], strict=True))
+
+    def _window_rows(self, x):
+        """(N*OH, ph, OW*pw*C), no copy for a contiguous input: the ph image rows under each
+        row of windows. ``rows[:, a]`` is row a of every window, contiguous in NHWC; reshaped
+        to (N*OH, OW, pw, C), its ``[:, :, b]`` is the window column b."""
+        n, h, w, c = x.shape
+        ph, pw = self.pool
+        oh, ow = self.out_hw = h // ph, w // pw
+        return xp.ascontiguousarray(x).reshape(n * oh, ph, ow * pw * c)
+
     def _positions(self, column_major=False):
         pairs = ((a, b) for a in range(self.pool[0]) for b in range(self.pool[1]))
         if column_major:
@@ -474,12 +490,13 @@ class _Pool2D(Function):
             yield _position_slices(a, b, self.strides, (1, 1), self.out_hw)
 
 
-def _maximum_of(arrays):
-    """Element-wise maximum of a list of arrays, into one new array (faster than .max(axis))."""
+def _combine(ufunc, arrays):
+    """ufunc (xp.maximum, xp.add) folded over a list of arrays into one new array
+    (faster than .max(axis) / .sum(axis) over a middle axis)."""
     first, *rest = arrays
-    y = xp.maximum(first, rest[0]) if rest else first.copy()
+    y = ufunc(first, rest[0]) if rest else first.copy()
     for array in rest[1:]:
-        xp.maximum(y, array, out=y)
+        ufunc(y, array, out=y)
     return y
 
 
@@ -514,9 +531,7 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, x):
         x = _to_nhwc(x, self.data_format)
-        _, _, out_hw = _geometry(x.shape[1:3], self.pool, self.strides, (1, 1), self.padding)
-        self.tiled = tuple(self.strides) == tuple(self.pool) and all(
-            o * p == size for o, p, size in zip(out_hw, self.pool, x.shape[1:3], strict=True))
+        self.tiled = self._tiles(x)
         y = self._forward_tiled(x) if self.tiled else self._forward_windows(x)
         return _from_nhwc(y, self.data_format)
 
@@ -527,14 +542,12 @@ class MaxPool2D(_Pool2D):
 
     # ---------------------------------------------------------------- windows tile the input
     def _forward_tiled(self, x):
-        n, h, w, c = x.shape
-        ph, pw = self.pool
-        oh, ow = self.out_hw = h // ph, w // pw
-        # (N*OH, ph, OW*pw*C): the ph image rows of each row of windows
-        self.rows = xp.ascontiguousarray(x).reshape(n * oh, ph, ow * pw * c)
-        self.column_max = _maximum_of([self.rows[:, a] for a in range(ph)])  # (N*OH, OW*pw*C)
+        n, c = x.shape[0], x.shape[3]
+        self.rows = self._window_rows(x)
+        (ph, pw), (oh, ow) = self.pool, self.out_hw
+        self.column_max = _combine(xp.maximum, [self.rows[:, a] for a in range(ph)])
         columns = self.column_max.reshape(n * oh, ow, pw, c)
-        self.y = _maximum_of([columns[:, :, b] for b in range(pw)])
+        self.y = _combine(xp.maximum, [columns[:, :, b] for b in range(pw)])
         return self.y.reshape(n, oh, ow, c)
 
     def _backward_tiled(self, g):
@@ -542,23 +555,23 @@ class MaxPool2D(_Pool2D):
         n, c = g.shape[0], g.shape[3]
         columns = self.column_max.reshape(n * oh, ow, pw, c)
         g = g.reshape(n * oh, ow, c)
-        # across the columns: the leftmost column holding the window's maximum
-        g_columns = xp.empty((n * oh, ow, pw, c), dtype=g.dtype)
+        gx = xp.empty((n * oh, ph, ow * pw * c), dtype=g.dtype)
+        # across the columns: the leftmost column holding the window's maximum (the gradient
+        # of each window column is staged in the last window row of gx)
+        g_columns = gx[:, ph - 1]
         masks = _first_maximum_masks([columns[:, :, b] for b in range(pw)], self.y)
         for b, mask in enumerate(masks):
-            xp.multiply(g, mask, out=g_columns[:, :, b])
+            xp.multiply(g, mask, out=g_columns.reshape(n * oh, ow, pw, c)[:, :, b])
         # down each column: its topmost maximum
-        g_columns = g_columns.reshape(n * oh, ow * pw * c)
-        gx = xp.empty((n * oh, ph, ow * pw * c), dtype=g.dtype)
         masks = _first_maximum_masks([self.rows[:, a] for a in range(ph)], self.column_max)
         for a, mask in enumerate(masks):
-            xp.multiply(g_columns, mask, out=gx[:, a])
+            xp.multiply(g_columns, mask, out=gx[:, a])  # the last row (a = ph - 1) in place
         return gx.reshape(n, oh * ph, ow * pw, c)
 
     # ---------------------------------------------------------------- general windows
     def _forward_windows(self, x):
         self.xpad = self._prepare(x, -xp.inf)
-        self.y = _maximum_of([self.xpad[index] for index in self._positions()])
+        self.y = _combine(xp.maximum, [self.xpad[index] for index in self._positions()])
         return self.y
 
     def _backward_windows(self, g):
@@ -578,15 +591,26 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     """y = mean over each window (padding excluded from the count, like Keras 'same').
 
+    When the windows tile the input, sums run in two contiguous stages as in
+    :class:`MaxPool2D`, and backward spreads dy / (pool_h * pool_w) back the same way.
+
     First order only (backward on arrays).
     """
 
     def forward(self, x):
-        xpad = self._prepare(_to_nhwc(x, self.data_format), 0.0)
-        total = None
-        for index in self._positions():
-            total = xpad[index].copy() if total is None else xp.add(total, xpad[index],
-                                                                    out=total)
+        x = _to_nhwc(x, self.data_format)
+        self.tiled = self._tiles(x)
+        if self.tiled:
+            n, c = x.shape[0], x.shape[3]
+            rows = self._window_rows(x)
+            (ph, pw), (oh, ow) = self.pool, self.out_hw
+            columns = _combine(xp.add, [rows[:, a] for a in range(ph)]).reshape(n * oh, ow, pw, c)
+            total = _combine(xp.add, [columns[:, :, b] for b in range(pw)]).reshape(n, oh, ow, c)
+            self.scale = xp.asarray(1.0 / (ph * pw), dtype=total.dtype)
+            total *= self.scale
+            return _from_nhwc(total, self.data_format)
+        xpad = self._prepare(x, 0.0)
+        total = _combine(xp.add, [xpad[index] for index in self._positions()])
         if any(self.pads[0]) or any(self.pads[1]):
             ones = _pad_nhwc(xp.ones((1,) + tuple(s - sum(p) for s, p in zip(
                 self.padded_shape[1:3], self.pads, strict=True)) + (1,), dtype=xpad.dtype),
@@ -600,6 +624,13 @@ class AvgPool2D(_Pool2D):
 
     def backward(self, gy):
         g = _to_nhwc(gy.data, self.data_format) * self.scale
+        if self.tiled:  # every pixel of a window gets its dy / (pool_h * pool_w)
+            n, c = g.shape[0], g.shape[3]
+            (ph, pw), (oh, ow) = self.pool, self.out_hw
+            gx = xp.empty((n * oh, ph, ow * pw * c), dtype=g.dtype)
+            gx[:, 0].reshape(n * oh, ow, pw, c)[...] = g.reshape(n * oh, ow, 1, c)
+            gx[:, 1:] = gx[:, :1]
+            return Tensor(_from_nhwc(gx.reshape(n, oh * ph, ow * pw, c), self.data_format))
         gpad = xp.zeros(self.padded_shape, dtype=g.dtype)
         for index in self._positions():
             gpad[index] += g

@@ -319,9 +319,18 @@ def test_max_pool_ties_and_values_match_naive_loops(rng, shape, pool, strides):
                                rtol=1e-12)
 
 
-def test_max_pool_gradcheck_when_windows_tile_the_input(rng):
-    """Stride = pool size and sizes divisible: the backward skips zero-filling (every pixel is
-    written by exactly one window); the gradient must still be exact everywhere."""
-    x = f64(rng, 2, 4, 6, 3)
-    assert_gradcheck(lambda x: max_pool2d(x, 2), x)
-    assert_gradcheck(lambda x: max_pool2d(x, (2, 3)), x)
+@pytest.mark.parametrize("pool", [(2, 2), (2, 3), (1, 2), (4, 1)])
+@pytest.mark.parametrize("fmt", ["channels_last", "channels_first"])
+def test_pooling_when_windows_tile_the_input(rng, pool, fmt):
+    """Stride = pool size and sizes divisible: pooling runs on reshapes in two stages (its own
+    code path); values against the loops, gradients against central differences."""
+    x = rng.normal(size=(2, 4, 6, 3))
+    for kind, fn in (("max", max_pool2d), ("avg", avg_pool2d)):
+        expected = naive_pool(x, pool, pool, "valid", kind)
+        if fmt == "channels_first":
+            y = fn(x.transpose(0, 3, 1, 2), pool, data_format=fmt).data.transpose(0, 2, 3, 1)
+        else:
+            y = fn(x, pool).data
+        np.testing.assert_allclose(y, expected, rtol=1e-12)
+        shape = (2, 4, 6, 3) if fmt == "channels_last" else (2, 3, 4, 6)
+        assert_gradcheck(lambda x, fn=fn: fn(x, pool, data_format=fmt), f64(rng, *shape))
