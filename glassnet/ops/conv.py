@@ -555,17 +555,18 @@ class MaxPool2D(_Pool2D):
         n, c = g.shape[0], g.shape[3]
         columns = self.column_max.reshape(n * oh, ow, pw, c)
         g = g.reshape(n * oh, ow, c)
-        gx = xp.empty((n * oh, ph, ow * pw * c), dtype=g.dtype)
-        # across the columns: the leftmost column holding the window's maximum (the gradient
-        # of each window column is staged in the last window row of gx)
-        g_columns = gx[:, ph - 1]
+        # across the columns: the leftmost column holding the window's maximum
+        g_columns = xp.empty((n * oh, ow, pw, c), dtype=g.dtype)
         masks = _first_maximum_masks([columns[:, :, b] for b in range(pw)], self.y)
         for b, mask in enumerate(masks):
-            xp.multiply(g, mask, out=g_columns.reshape(n * oh, ow, pw, c)[:, :, b])
-        # down each column: its topmost maximum
+            xp.multiply(g, mask, out=g_columns[:, :, b])
+        # down each column: its topmost maximum (g_columns is a separate array: NumPy copies
+        # an input that shares memory with the output)
+        g_columns = g_columns.reshape(n * oh, ow * pw * c)
+        gx = xp.empty((n * oh, ph, ow * pw * c), dtype=g.dtype)
         masks = _first_maximum_masks([self.rows[:, a] for a in range(ph)], self.column_max)
         for a, mask in enumerate(masks):
-            xp.multiply(g_columns, mask, out=gx[:, a])  # the last row (a = ph - 1) in place
+            xp.multiply(g_columns, mask, out=gx[:, a])
         return gx.reshape(n, oh * ph, ow * pw, c)
 
     # ---------------------------------------------------------------- general windows
@@ -627,9 +628,10 @@ class AvgPool2D(_Pool2D):
         if self.tiled:  # every pixel of a window gets its dy / (pool_h * pool_w)
             n, c = g.shape[0], g.shape[3]
             (ph, pw), (oh, ow) = self.pool, self.out_hw
+            g_columns = xp.empty((n * oh, ow, pw, c), dtype=g.dtype)
+            g_columns[...] = g.reshape(n * oh, ow, 1, c)
             gx = xp.empty((n * oh, ph, ow * pw * c), dtype=g.dtype)
-            gx[:, 0].reshape(n * oh, ow, pw, c)[...] = g.reshape(n * oh, ow, 1, c)
-            gx[:, 1:] = gx[:, :1]
+            gx[...] = g_columns.reshape(n * oh, 1, ow * pw * c)
             return Tensor(_from_nhwc(gx.reshape(n, oh * ph, ow * pw, c), self.data_format))
         gpad = xp.zeros(self.padded_shape, dtype=g.dtype)
         for index in self._positions():
