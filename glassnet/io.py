@@ -44,6 +44,8 @@ import os
 import tempfile
 import zipfile
 
+from glassnet import archive as safe
+from glassnet.archive import fail as _fail
 from glassnet.backend import xp
 from glassnet.config import get_rng
 from glassnet.errors import FileFormatError, GlassnetValueError
@@ -58,12 +60,6 @@ WEIGHTS_SAFETENSORS = "model.safetensors"
 OPTIMIZER_NPZ = "optimizer.npz"
 ALLOWED_MEMBERS = {METADATA, CONFIG, WEIGHTS_NPZ, WEIGHTS_SAFETENSORS, OPTIMIZER_NPZ}
 MANIFEST_KEY = "__glassnet__"
-#: Upper bounds on what a file may claim, so a hostile file cannot exhaust memory.
-MAX_JSON_BYTES = 64 * 2**20
-MAX_ARRAYS_BYTES = 16 * 2**30
-MAX_ARRAYS = 100_000
-#: A deflated member may expand at most this much (glassnet writes uncompressed members).
-MAX_DEFLATE_RATIO = 200
 
 
 # ============================================================================ writing
@@ -256,164 +252,10 @@ def _optimizer_param_order(model, optimizer):
 
 
 # ============================================================================ reading
-def _fail(path, message):
-    return FileFormatError(f"{path}: {message}")
-
-
-def _open_archive(path, kind):
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{kind}: no such file: {path!r}")
-    with open(path, "rb") as stream:
-        head = stream.read(8)
-    if head.startswith(b"\x89HDF"):
-        raise _fail(path, f"this is an HDF5 file (Keras's .h5 format); glassnet reads its own "
-                          f"zip/npz {kind} files")
-    if not head.startswith(b"PK\x03\x04"):
-        raise _fail(path, f"not a glassnet {kind} file (expected a zip archive starting with "
-                          f"b'PK\\x03\\x04', found {head[:4]!r}); it may be truncated, "
-                          "corrupted or of another format")
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise _fail(path, f"corrupted or truncated zip archive ({error})") from None
-    return archive
-
-
-def _check_sizes(info, path, limit, available, where="member"):
-    """Refuse a zip entry whose declared sizes are over ``limit`` or cannot be honest."""
-    if info.file_size > limit:
-        raise _fail(path, f"{where} {info.filename!r} claims {info.file_size} bytes, more than "
-                          f"the allowed {limit}")
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise _fail(path, f"{where} {info.filename!r} uses an unsupported compression "
-                          f"({info.compress_type}); expected stored or deflated")
-    if info.compress_size > available:
-        raise _fail(path, f"{where} {info.filename!r} claims {info.compress_size} stored "
-                          f"bytes but the archive has only {available}; it is truncated")
-    if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
-        raise _fail(path, f"{where} {info.filename!r} is stored uncompressed but declares "
-                          f"{info.file_size} bytes for {info.compress_size} stored bytes")
-    if info.file_size > MAX_DEFLATE_RATIO * info.compress_size + 2**16:
-        raise _fail(path, f"{where} {info.filename!r} would expand {info.compress_size} "
-                          f"compressed bytes to {info.file_size} (more than "
-                          f"{MAX_DEFLATE_RATIO}x: a zip bomb?); expected glassnet's "
-                          "uncompressed members")
-
-
-def _read_member(archive, info, path, limit):
-    _check_sizes(info, path, limit, os.path.getsize(path))
-    try:
-        with archive.open(info) as member:
-            data = member.read(info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-        raise _fail(path, f"member {info.filename!r} is corrupted ({error})") from None
-    if len(data) != info.file_size:
-        raise _fail(path, f"member {info.filename!r} is truncated ({len(data)} of "
-                          f"{info.file_size} bytes)")
-    return data
-
-
-def _unique_infos(archive, path, what):
-    """``{name: ZipInfo}``, refusing a name that appears twice (two different contents)."""
-    infos = {}
-    for info in archive.infolist():
-        if info.filename in infos:
-            raise _fail(path, f"{what} has the member {info.filename!r} twice; expected each "
-                              "member once")
-        infos[info.filename] = info
-    return infos
-
-
-def _read_json(data, name, path):
-    try:
-        value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise _fail(path, f"{name} is not valid JSON ({error})") from None
-    if not isinstance(value, dict):
-        raise _fail(path, f"{name} must hold a JSON object, found {type(value).__name__}")
-    return value
-
-
-def check_npz(data, name, path):
-    """Read every ``.npy`` header of an .npz (bytes or a file path) and refuse, before anything
-    is allocated, object arrays (pickle), unknown dtypes, and shapes that claim more bytes than
-    are there (``np.load`` would allocate the declared size first).
-
-    Raises:
-        FileFormatError: naming ``path``, the member and what was wrong.
-    """
-    is_path = not isinstance(data, (bytes, bytearray, memoryview))
-    available = os.path.getsize(data) if is_path else len(data)
-    try:
-        archive = zipfile.ZipFile(data if is_path else _io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-        raise _fail(path, f"{name} is not an .npz archive ({error})") from None
-    with archive:
-        infos = _unique_infos(archive, path, name)
-        if len(infos) > MAX_ARRAYS:
-            raise _fail(path, f"{name} holds {len(infos)} arrays (limit {MAX_ARRAYS})")
-        for member, info in infos.items():
-            if not member.endswith(".npy") or "/" in member or "\\" in member:
-                raise _fail(path, f"{name}: unexpected member {member!r}; expected plain "
-                                  "'<key>.npy' arrays")
-            _check_sizes(info, path, MAX_ARRAYS_BYTES, available, where=f"{name} member")
-            try:
-                with archive.open(info) as stream:
-                    version = xp.lib.format.read_magic(stream)
-                    if version == (1, 0):
-                        shape, _, dtype = xp.lib.format.read_array_header_1_0(stream)
-                    elif version == (2, 0):
-                        shape, _, dtype = xp.lib.format.read_array_header_2_0(stream)
-                    else:
-                        raise ValueError(f"unsupported .npy format version {version}")
-                    header_bytes = stream.tell()
-            except (ValueError, OSError, EOFError, SyntaxError, TypeError,
-                    zipfile.BadZipFile) as error:
-                raise _fail(path, f"{name}: array {member!r} has a corrupted .npy header "
-                                  f"({error})") from None
-            if dtype.hasobject or dtype.kind not in "biufU":
-                raise _fail(path, f"{name}: array {member!r} has dtype {dtype}; glassnet reads "
-                                  "only numeric arrays, without pickle")
-            count = 1
-            for size in shape:
-                count *= int(size)
-            declared = count * dtype.itemsize
-            if declared != info.file_size - header_bytes:
-                raise _fail(path, f"{name}: array {member!r} declares shape {tuple(shape)} "
-                                  f"of {dtype} ({declared} bytes) but holds "
-                                  f"{info.file_size - header_bytes} bytes of data")
-
-
-def _read_npz(data, name, path, expected_keys=None):
-    """The arrays of an .npz (bytes), pickle disabled, headers, keys and dtypes checked."""
-    check_npz(data, name, path)
-    try:
-        with xp.load(_io.BytesIO(data), allow_pickle=False) as npz:
-            keys = list(npz.files)
-            if expected_keys is not None and sorted(keys, key=str) != sorted(expected_keys,
-                                                                          key=str):
-                missing = sorted(set(expected_keys) - set(keys), key=str)
-                extra = sorted(set(keys) - set(expected_keys), key=str)
-                raise _fail(path, f"{name} does not match its manifest: missing {missing}, "
-                                  f"unexpected {extra}")
-            arrays = {key: npz[key] for key in keys}
-    except FileFormatError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as error:
-        raise _fail(path, f"{name} could not be read as plain NumPy arrays without pickle "
-                          f"({type(error).__name__}: {error})") from None
-    for key, array in arrays.items():
-        if array.dtype.kind not in "biufU":
-            raise _fail(path, f"{name}: array {key!r} has dtype {array.dtype}; only numeric "
-                              "arrays are accepted")
-    return arrays
-
-
 def _read_model_archive(path):
-    archive = _open_archive(path, "model")
+    archive = safe.open_archive(path, "model")
     with archive:
-        infos = _unique_infos(archive, path, "the model file")
+        infos = safe.unique_infos(archive, path, "the model file")
         for member in infos:
             if member not in ALLOWED_MEMBERS:
                 raise _fail(path, f"unexpected member {member!r}; a glassnet model file "
@@ -422,30 +264,34 @@ def _read_model_archive(path):
             if required not in infos:
                 raise _fail(path, f"missing {required!r}; this is not a glassnet model file "
                                   f"(members: {sorted(infos)})")
-        metadata = _read_json(_read_member(archive, infos[METADATA], path, MAX_JSON_BYTES),
-                              METADATA, path)
+        metadata = safe.read_json(
+            safe.read_member(archive, infos[METADATA], path, safe.MAX_JSON_BYTES), METADATA, path
+        )
         if metadata.get("format") != FORMAT:
             raise _fail(path, f"format is {metadata.get('format')!r}, expected {FORMAT!r}")
         version = metadata.get("format_version")
         if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
             raise _fail(path, f"format_version {version!r} is not supported (this glassnet "
                               f"reads versions 1..{FORMAT_VERSION}; upgrade glassnet)")
-        config = _read_json(_read_member(archive, infos[CONFIG], path, MAX_JSON_BYTES),
-                            CONFIG, path)
+        config = safe.read_json(
+            safe.read_member(archive, infos[CONFIG], path, safe.MAX_JSON_BYTES), CONFIG, path
+        )
         manifest = config.get("weights")
         if not isinstance(manifest, list):
             raise _fail(path, "config.json has no 'weights' manifest list")
         keys = [entry.get("key") if isinstance(entry, dict) else None for entry in manifest]
         if WEIGHTS_NPZ in infos:
-            weights = _read_npz(_read_member(archive, infos[WEIGHTS_NPZ], path,
-                                             MAX_ARRAYS_BYTES), WEIGHTS_NPZ, path, keys)
+            data = safe.read_member(archive, infos[WEIGHTS_NPZ], path, safe.MAX_ARRAYS_BYTES)
+            weights = safe.read_npz(data, WEIGHTS_NPZ, path, keys)
         elif WEIGHTS_SAFETENSORS in infos:
             try:
                 from safetensors.numpy import load as safetensors_load
             except ImportError:
                 raise _fail(path, "the weights are stored as safetensors; install the optional "
                                   "'safetensors' package to read them") from None
-            data = _read_member(archive, infos[WEIGHTS_SAFETENSORS], path, MAX_ARRAYS_BYTES)
+            data = safe.read_member(
+                archive, infos[WEIGHTS_SAFETENSORS], path, safe.MAX_ARRAYS_BYTES
+            )
             try:
                 weights = safetensors_load(data)
             except Exception as error:  # the library raises its own error types
@@ -455,8 +301,8 @@ def _read_model_archive(path):
         optimizer_arrays = None
         if OPTIMIZER_NPZ in infos and isinstance(config.get("optimizer"), dict):
             state_keys = config["optimizer"].get("state_keys") or {}
-            optimizer_arrays = _read_npz(
-                _read_member(archive, infos[OPTIMIZER_NPZ], path, MAX_ARRAYS_BYTES),
+            optimizer_arrays = safe.read_npz(
+                safe.read_member(archive, infos[OPTIMIZER_NPZ], path, safe.MAX_ARRAYS_BYTES),
                 OPTIMIZER_NPZ, path, list(state_keys))
     return metadata, config, [weights[k] for k in keys], optimizer_arrays
 
@@ -689,7 +535,7 @@ def load_weights(model, filepath, skip_mismatch=False):
         FileFormatError: not a glassnet weights file, corrupted, or shapes that do not match.
     """
     path = os.fspath(filepath)
-    archive = _open_archive(path, "weights")
+    archive = safe.open_archive(path, "weights")
     with archive:
         names = set(archive.namelist())
     if METADATA in names:
@@ -698,12 +544,12 @@ def load_weights(model, filepath, skip_mismatch=False):
     else:
         size = os.path.getsize(path)
         with open(path, "rb") as stream:
-            data = stream.read(min(size, MAX_ARRAYS_BYTES) + 1)
-        arrays_by_key = _read_npz(data, "weights file", path)
+            data = stream.read(min(size, safe.MAX_ARRAYS_BYTES) + 1)
+        arrays_by_key = safe.read_npz(data, "weights file", path)
         if MANIFEST_KEY not in arrays_by_key:
             raise _fail(path, f"not a glassnet weights file (no {MANIFEST_KEY!r} manifest; "
                               f"arrays: {sorted(arrays_by_key)[:5]})")
-        header = _read_json(str(arrays_by_key.pop(MANIFEST_KEY)).encode(), "manifest", path)
+        header = safe.read_json(str(arrays_by_key.pop(MANIFEST_KEY)).encode(), "manifest", path)
         if header.get("format") != WEIGHTS_FORMAT:
             raise _fail(path, f"format is {header.get('format')!r}, expected "
                               f"{WEIGHTS_FORMAT!r}")

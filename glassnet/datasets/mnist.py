@@ -72,7 +72,7 @@ def load_npz(path, image_shape=(28, 28)):
     """Load and check a Keras-layout ``mnist.npz`` (never unpickles: ``allow_pickle=False``)."""
     try:
         if zipfile.is_zipfile(path):
-            from glassnet.io import check_npz
+            from glassnet.archive import check_npz
 
             check_npz(path, "the archive", path)  # headers vs bytes, before any allocation
         data = xp.load(path, allow_pickle=False)

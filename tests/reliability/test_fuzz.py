@@ -239,7 +239,7 @@ def test_readers_fed_random_bytes_raise_only_glassnet_errors(reader, blob):
     """Random bytes, random zips and npz members, and randomly damaged valid files: every
     reader either returns or raises a GlassnetError (FileFormatError), nothing else.
 
-    Broken variant checked: with the ``except`` around zipfile.ZipFile in io._open_archive
+    Broken variant checked: with the ``except`` around zipfile.ZipFile in archive.open_archive
     removed, zipfile.BadZipFile escaped and this failed."""
     read, suffix = READERS[reader]
     _only_glassnet_errors(read, blob, suffix)

@@ -240,7 +240,7 @@ def patch_central_size(path, name, size):
 def test_zip_entry_declaring_a_huge_size(model_file, size):
     """A stored member whose central directory claims up to 4 GiB.
 
-    Broken variant checked: without the stored-size and ratio checks of io._check_sizes, both
+    Broken variant checked: without the stored-size and ratio checks of archive.check_sizes, both
     sizes failed."""
     patch_central_size(model_file, "model.weights.npz", size)
     tracemalloc.start()
