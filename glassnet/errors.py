@@ -52,8 +52,8 @@ def unknown_identifier(kind, name, valid, suggest_from=None):
         The error (to ``raise``).
 
     Example:
-        >>> str(unknown_identifier("loss", "mse2", ["mae", "mse"]))
-        "Unknown loss 'mse2'. Did you mean 'mse'? Valid names: mae, mse."
+        >>> str(unknown_identifier("loss", "mse2", ["hinge", "mse"]))
+        "Unknown loss 'mse2'. Did you mean 'mse'? Valid names: hinge, mse."
     """
     valid = sorted(set(valid))
     spellings = {}  # lower-cased name -> the name to suggest
