@@ -11,8 +11,8 @@ What a registry resolves (:meth:`Registry.get`), in this order:
 - ``None``: the family's stand-in (the identity activation, no initializer...) or a TypeError;
 - an instance of the family's base class: returned as is;
 - a string: the registered name (``'GlorotUniform'``), its snake-case form
-  (``'glorot_uniform'``) or an alias (``'normal'``), case-insensitively; a class is
-  instantiated with its defaults, a function returned;
+  (``'glorot_uniform'``) or an alias (``'normal'``), ignoring case (and, as a last resort,
+  underscores); a class is instantiated with its defaults, a function returned;
 - a Keras config dict ``{'class_name': ..., 'config': {...}}``: ``cls.from_config(config)``;
 - a subclass of the base class: instantiated with its defaults;
 - another callable: what the family makes of it (returned, or wrapped).
@@ -89,6 +89,10 @@ def lower_case_name(name):
 
 
 _REFUSE = object()  # ``none=`` default: None is not a valid identifier of the family
+
+
+def _fold(name):
+    return name.lower().replace("_", "")
 
 
 def _a(noun):
@@ -209,9 +213,9 @@ class Registry:
         for candidate in (name.lower(), to_snake_case(name)):
             if candidate in entries:
                 return entries[candidate]
-        lowered = name.lower()
+        folded = _fold(name)  # case and underscores aside: 'early_stopping' ~ 'EarlyStopping'
         for key, value in entries.items():
-            if key.lower() == lowered:
+            if _fold(key) == folded:
                 return value
         return None
 

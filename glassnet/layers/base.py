@@ -12,14 +12,16 @@ Layer's other concerns live next door: :mod:`glassnet.layers.input_spec` (InputS
 :mod:`glassnet.layers.symbolic` (KerasTensor, Node, calls on symbolic inputs),
 :mod:`glassnet.layers.recording` (the glass box, ``recording()``) and
 :mod:`glassnet.layers.serialization` (the layer registry, ``serialize``/``deserialize``).
-Their public names are importable from here too, as they were before the split.
+Their public names are importable from here too, as they were before the split. (At about
+600 lines this module is one concept: the Layer life cycle of construction, build, weights,
+call and structure, which reads best in one place.)
 """
 
 import functools
 import inspect as _pyinspect
 
 from glassnet.backend import xp
-from glassnet.config import config, no_grad
+from glassnet.config import config
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.layers.input_spec import (  # noqa: F401 - user_shape re-exported
     InputSpec,
@@ -558,38 +560,6 @@ class Layer(RecordingMixin, SymbolicCallMixin):
                     f"Layer '{self.name}': expected input shape {expected} (last axis "
                     f"{expected[-1]}), received an input of shape {shape}"
                 )
-
-    # ----------------------------------------------------------------- output shapes
-    @staticmethod
-    def _has_unknown_dims(shape, skip_batch):
-        shapes = shape if isinstance(shape, list) else [shape]
-        return any(d is None for s in shapes for d in (s[1:] if skip_batch else s))
-
-    def _dummy_output_shape(self, input_shape, fill):
-        dtype = self.dtype if self.cast_inputs else xp.int64
-
-        def zeros(shape):
-            return Tensor(xp.zeros(tuple(fill if d is None else d for d in shape), dtype))
-
-        dummy = (
-            [zeros(s) for s in input_shape] if isinstance(input_shape, list) else zeros(
-                input_shape
-            )
-        )
-        kwargs = {"training": False} if self._call_has_training else {}
-        with no_grad():
-            outputs = self.call(dummy, **kwargs)
-        if isinstance(outputs, (list, tuple)):
-            return [_normalize_shape(y.shape) for y in outputs]
-        return _normalize_shape(outputs.shape)
-
-    @staticmethod
-    def _restore_batch(shape, input_shape):
-        batch = (input_shape[0] if not isinstance(input_shape, list) else input_shape[0][0])
-        if isinstance(shape, list):
-            return [(batch,) + tuple(s[1:]) if s else s for s in shape]
-        return (batch,) + tuple(shape[1:]) if shape else shape
-
 
     # ----------------------------------------------------------------- structure
     def _own_weights(self):

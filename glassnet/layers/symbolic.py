@@ -7,9 +7,10 @@ new KerasTensors; ``Model(inputs, outputs)`` walks those nodes to make its graph
 """
 
 from glassnet.backend import xp
-from glassnet.config import config
+from glassnet.config import config, no_grad
 from glassnet.errors import GlassnetValueError
 from glassnet.layers.input_spec import _normalize_shape
+from glassnet.tensor import Tensor
 
 
 class Node:
@@ -71,8 +72,8 @@ def _is_symbolic(inputs):
 
 
 class SymbolicCallMixin:
-    """The symbolic half of :class:`~glassnet.layers.base.Layer`: calls on KerasTensors and the
-    ``input``/``output`` of a layer in a graph."""
+    """The symbolic half of :class:`~glassnet.layers.base.Layer`: calls on KerasTensors, the
+    ``input``/``output`` of a layer in a graph, and output shapes found by a dummy call."""
 
     def _call_symbolic(self, inputs, args, kwargs):
         in_shapes = (
@@ -117,3 +118,35 @@ class SymbolicCallMixin:
                 f"Input() (build the model with an input shape or use the functional API)"
             )
         return nodes[0]
+
+    # ----------------------------------------------------------------- output shapes
+    # (compute_output_shape's default: a dummy call on zeros)
+    @staticmethod
+    def _has_unknown_dims(shape, skip_batch):
+        shapes = shape if isinstance(shape, list) else [shape]
+        return any(d is None for s in shapes for d in (s[1:] if skip_batch else s))
+
+    def _dummy_output_shape(self, input_shape, fill):
+        dtype = self.dtype if self.cast_inputs else xp.int64
+
+        def zeros(shape):
+            return Tensor(xp.zeros(tuple(fill if d is None else d for d in shape), dtype))
+
+        dummy = (
+            [zeros(s) for s in input_shape] if isinstance(input_shape, list) else zeros(
+                input_shape
+            )
+        )
+        kwargs = {"training": False} if self._call_has_training else {}
+        with no_grad():
+            outputs = self.call(dummy, **kwargs)
+        if isinstance(outputs, (list, tuple)):
+            return [_normalize_shape(y.shape) for y in outputs]
+        return _normalize_shape(outputs.shape)
+
+    @staticmethod
+    def _restore_batch(shape, input_shape):
+        batch = (input_shape[0] if not isinstance(input_shape, list) else input_shape[0][0])
+        if isinstance(shape, list):
+            return [(batch,) + tuple(s[1:]) if s else s for s in shape]
+        return (batch,) + tuple(shape[1:]) if shape else shape
