@@ -4,7 +4,8 @@
 callable is returned unchanged. Every function takes a Tensor (or array) and returns a Tensor;
 formulas and derivatives are documented in :mod:`glassnet.functional`.
 
-To add an activation: define it in ``glassnet.functional`` and list it in ``ACTIVATIONS``.
+To add an activation: define it in ``glassnet.functional`` and register it below
+(``REGISTRY.register(F.name, name="name")``).
 
 Example:
     >>> import glassnet as gn
@@ -14,7 +15,7 @@ Example:
 """
 
 from glassnet import functional as F
-from glassnet.errors import GlassnetTypeError, unknown_identifier
+from glassnet.registry import Registry, exact_name
 from glassnet.tensor import as_tensor
 
 
@@ -37,23 +38,25 @@ swish = F.swish
 silu = F.silu
 hard_sigmoid = F.hard_sigmoid
 
-ACTIVATIONS = {
-    "linear": linear,
-    "step": step,
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "elu": elu,
-    "softplus": softplus,
-    "softmax": softmax,
-    "log_softmax": log_softmax,
-    "gelu": gelu,
-    "silu": silu,
-    "swish": swish,
-    "hard_sigmoid": hard_sigmoid,
-}
-_ALIASES = {"heaviside": "step", "identity": "linear", "logistic": "sigmoid"}
+# functions, not classes: an identifier that is any other callable is used as it is
+REGISTRY = Registry("activation", module="activations", name_forms=exact_name,
+                    none=linear, from_callable=lambda function: function)
+register = REGISTRY.register
+register(linear, name="linear", aliases=("identity",))
+register(step, name="step", aliases=("heaviside",))
+register(sigmoid, name="sigmoid", aliases=("logistic",))
+register(tanh, name="tanh")
+register(relu, name="relu")
+register(leaky_relu, name="leaky_relu")
+register(elu, name="elu")
+register(softplus, name="softplus")
+register(softmax, name="softmax")
+register(log_softmax, name="log_softmax")
+register(gelu, name="gelu")
+register(silu, name="silu")
+register(swish, name="swish")
+register(hard_sigmoid, name="hard_sigmoid")
+ACTIVATIONS = REGISTRY.entries  # name -> function
 
 
 def get(identifier):
@@ -73,22 +76,9 @@ def get(identifier):
         >>> get(None) is linear
         True
     """
-    if identifier is None:
-        return linear
     if isinstance(identifier, dict):
         identifier = identifier.get("config", {}).get("name", identifier.get("class_name"))
-    if isinstance(identifier, str):
-        key = identifier.lower()
-        key = _ALIASES.get(key, key)
-        if key not in ACTIVATIONS:
-            raise unknown_identifier("activation", identifier, ACTIVATIONS)
-        return ACTIVATIONS[key]
-    if callable(identifier):
-        return identifier
-    raise GlassnetTypeError(
-        f"activations.get: expected a name, None or a callable, got "
-        f"{type(identifier).__name__} {identifier!r}"
-    )
+    return REGISTRY.get(identifier)
 
 
 def serialize(activation):
@@ -98,12 +88,7 @@ def serialize(activation):
         >>> serialize(relu)
         'relu'
     """
-    if activation is None:
-        return "linear"
-    for name, function in ACTIVATIONS.items():
-        if function is activation:
-            return name
-    return getattr(activation, "__name__", repr(activation))
+    return "linear" if activation is None else REGISTRY.serialize(activation)
 
 
 def deserialize(name):

@@ -23,29 +23,14 @@ Example:
 """
 
 import math
-import re
 
 from glassnet.backend import xp
 from glassnet.config import config, get_rng
-from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError, unknown_identifier
-
-INITIALIZERS = {}  # snake_case name and class name -> class
-_ALIASES = {"normal": "random_normal", "uniform": "random_uniform", "zero": "zeros",
-            "one": "ones"}
+from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.registry import Registry
 
 # stddev of a standard normal truncated to [-2, 2]: the correction VarianceScaling divides by
 _TRUNCATED_STD = 0.87962566103423978
-
-
-def _snake_case(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def register(cls):
-    """Class decorator: make an initializer available by class name and snake_case name."""
-    INITIALIZERS[cls.__name__] = cls
-    INITIALIZERS[_snake_case(cls.__name__)] = cls
-    return cls
 
 
 def _shape_tuple(shape):
@@ -98,6 +83,13 @@ class Initializer:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+# class name and snake_case name -> class; any callable ``(shape, dtype)`` is used as it is
+REGISTRY = Registry("initializer", module="initializers", base=Initializer, none=None,
+                    from_callable=lambda function: function)
+INITIALIZERS = REGISTRY.entries
+register = REGISTRY.register  # class decorator: ``@register`` or ``@register(aliases=...)``
 
 
 class _RandomInitializer(Initializer):
@@ -153,7 +145,7 @@ def _check_float(name, dtype):
 
 
 # ------------------------------------------------------------------------ constants
-@register
+@register(aliases=("zero",))
 class Zeros(Initializer):
     """All zeros (Keras's default bias initializer).
 
@@ -166,7 +158,7 @@ class Zeros(Initializer):
         return xp.zeros(_shape_tuple(shape), dtype=_dtype(dtype))
 
 
-@register
+@register(aliases=("one",))
 class Ones(Initializer):
     """All ones.
 
@@ -223,7 +215,7 @@ class Identity(Initializer):
 
 
 # ------------------------------------------------------------------------ plain random
-@register
+@register(aliases=("normal",))
 class RandomNormal(_RandomInitializer):
     """Normal N(mean, stddev^2) values; Keras defaults mean=0.0, stddev=0.05 (name 'normal').
 
@@ -245,7 +237,7 @@ class RandomNormal(_RandomInitializer):
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
 
 
-@register
+@register(aliases=("uniform",))
 class RandomUniform(_RandomInitializer):
     """Uniform values in [minval, maxval); Keras defaults -0.05, 0.05 (name 'uniform').
 
@@ -490,31 +482,7 @@ def get(identifier):
         >>> get("zeros")((2,))
         array([0., 0.], dtype=float32)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        cls = _lookup(identifier.get("class_name"))
-        return cls.from_config(dict(identifier.get("config") or {}))
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise GlassnetTypeError(
-        f"initializers.get: expected a name, a config dict or a callable, got "
-        f"{type(identifier).__name__} {identifier!r}"
-    )
-
-
-def _lookup(name):
-    if not isinstance(name, str):
-        raise GlassnetTypeError(f"initializers.get: expected a string name, got {name!r}")
-    key = name if name in INITIALIZERS else _ALIASES.get(name.lower(), name.lower())
-    if key not in INITIALIZERS:
-        valid = [n for n in INITIALIZERS if n.islower()] + list(_ALIASES)
-        raise unknown_identifier("initializer", name, valid)
-    return INITIALIZERS[key]
+    return REGISTRY.get(identifier)
 
 
 def serialize(initializer):
@@ -524,11 +492,7 @@ def serialize(initializer):
         >>> serialize(Constant(2.0))
         {'class_name': 'Constant', 'config': {'value': 2.0}}
     """
-    if not isinstance(initializer, Initializer):
-        raise GlassnetTypeError(
-            f"initializers.serialize: expected an Initializer, got {type(initializer).__name__}"
-        )
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    return REGISTRY.serialize(initializer)
 
 
 def deserialize(config_dict):

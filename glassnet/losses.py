@@ -28,7 +28,7 @@ Example:
 
 from glassnet import functional as F
 from glassnet.backend import xp
-from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError, unknown_identifier
+from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.functional import (  # noqa: F401 - the Keras loss functions, re-exported
     binary_crossentropy,
     categorical_crossentropy,
@@ -45,21 +45,10 @@ from glassnet.functional import (  # noqa: F401 - the Keras loss functions, re-e
     sparse_categorical_crossentropy,
     zero_one_loss,
 )
+from glassnet.registry import Registry, exact_name, to_snake_case
 from glassnet.tensor import Tensor, as_tensor
 
-LOSSES = {}  # name (class name, snake_case name, aliases) -> Loss subclass
 REDUCTIONS = ("sum_over_batch_size", "mean", "mean_with_sample_weight", "sum", "none")
-
-
-def register(*names):
-    """Class decorator: make a Loss available under its class name and the given names."""
-
-    def decorate(cls):
-        for name in (cls.__name__, *names):
-            LOSSES[name] = cls
-        return cls
-
-    return decorate
 
 
 def reduce_weighted(values, sample_weight=None, reduction="sum_over_batch_size"):
@@ -157,7 +146,7 @@ class Loss:
 
     def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
         self.reduction = _check_reduction(reduction)
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.dtype = dtype
 
     def call(self, y_true, y_pred):
@@ -182,15 +171,6 @@ class Loss:
         return f"{type(self).__name__}({args})"
 
 
-def _snake(name):
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
-
-
 class LossFunctionWrapper(Loss):
     """Wrap a per-sample function ``fn(y_true, y_pred, **kwargs)`` as a Loss object.
 
@@ -208,6 +188,25 @@ class LossFunctionWrapper(Loss):
 
     def get_config(self):
         return {**super().get_config(), **self.fn_kwargs}
+
+
+def _from_function(function):
+    """A Loss for a per-sample function: the built-in class for glassnet's own functions."""
+    name = getattr(function, "__name__", None)
+    if name in LOSSES and getattr(F, name, None) is function:
+        return LOSSES[name]()
+    return LossFunctionWrapper(function)
+
+
+# class names and the names given to ``register`` -> Loss subclass
+REGISTRY = Registry("loss", module="losses", base=Loss, name_forms=exact_name,
+                    none=None, from_callable=_from_function)
+LOSSES = REGISTRY.entries
+
+
+def register(*names):
+    """Class decorator: make a Loss available under its class name and the given names."""
+    return REGISTRY.register(aliases=names)
 
 
 # ------------------------------------------------------------------------ regression losses
@@ -426,48 +425,20 @@ def get(identifier):
         >>> get("mse")
         MeanSquaredError(name='mean_squared_error', reduction='sum_over_batch_size')
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, Loss):
-        return identifier
-    if isinstance(identifier, dict):
-        cls = _lookup(identifier.get("class_name"))
-        return cls.from_config(dict(identifier.get("config") or {}))
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier()
-    if callable(identifier):
-        name = getattr(identifier, "__name__", None)
-        if name in LOSSES and getattr(F, name, None) is identifier:
-            return LOSSES[name]()
-        return LossFunctionWrapper(identifier)
-    raise GlassnetTypeError(
-        f"losses.get: expected a name, a Loss or a function, got "
-        f"{type(identifier).__name__} {identifier!r}"
-    )
-
-
-def _lookup(name):
-    if not isinstance(name, str):
-        raise GlassnetTypeError(f"losses.get: expected a string name, got {name!r}")
-    if name in LOSSES:
-        return LOSSES[name]
-    if name.lower() in LOSSES:
-        return LOSSES[name.lower()]
-    if name.lower() in _NO_GRADIENT:
+    if isinstance(identifier, str) and identifier.lower() in _NO_GRADIENT:
         raise GlassnetValueError(
-            f"The 0-1 loss {name!r} has no gradient (it is piecewise constant), so it cannot "
-            f"be trained on; use glassnet.losses.zero_one_loss(y_true, y_pred) as a metric"
+            f"The 0-1 loss {identifier!r} has no gradient (it is piecewise constant), so it "
+            f"cannot be trained on; use glassnet.losses.zero_one_loss(y_true, y_pred) as a "
+            f"metric"
         )
-    raise unknown_identifier("loss", name, LOSSES)
+    return REGISTRY.get(identifier)
 
 
 def serialize(loss):
     """``{'class_name': ..., 'config': {...}}`` for a Loss object (Keras's format)."""
-    if not isinstance(loss, Loss) or isinstance(loss, LossFunctionWrapper):
+    if isinstance(loss, LossFunctionWrapper):
         raise GlassnetTypeError(f"losses.serialize: expected a built-in Loss, got {loss!r}")
-    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    return REGISTRY.serialize(loss)
 
 
 def deserialize(config):

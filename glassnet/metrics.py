@@ -19,25 +19,10 @@ Example:
     0.5
 """
 
-import re
-
 from glassnet.backend import xp
-from glassnet.errors import GlassnetTypeError, ShapeError, unknown_identifier
+from glassnet.errors import ShapeError, unknown_identifier
+from glassnet.registry import Registry, to_snake_case
 from glassnet.tensor import Tensor
-
-METRICS = {}
-
-
-def register_metric(*aliases):
-    """Class decorator: register a metric under its snake_case class name and ``aliases``."""
-
-    def decorate(cls):
-        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
-        for name in (snake, cls.__name__, *aliases):
-            METRICS[name] = cls
-        return cls
-
-    return decorate
 
 
 def _array(value):
@@ -56,7 +41,7 @@ class Metric:
     """
 
     def __init__(self, name=None, dtype=None):
-        self.name = name or re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
+        self.name = name or to_snake_case(type(self).__name__)
         self.dtype = dtype
         self.reset_state()
 
@@ -83,6 +68,18 @@ class Metric:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"
+
+
+# class name and snake_case name (and aliases) -> Metric subclass
+REGISTRY = Registry("metric", module="metrics", base=Metric,
+                    from_callable=lambda function: MeanMetricWrapper(function))
+METRICS = REGISTRY.entries
+
+
+def register_metric(*aliases):
+    """Class decorator: register a metric under its class name, its snake_case name and
+    ``aliases``."""
+    return REGISTRY.register(aliases=aliases)
 
 
 def _result(value):
@@ -473,32 +470,29 @@ def get(identifier):
     Raises:
         UnknownIdentifierError: an unknown name (with suggestions).
     """
-    if isinstance(identifier, Metric):
-        return identifier
-    if isinstance(identifier, type) and issubclass(identifier, Metric):
-        return identifier()
     if isinstance(identifier, str):
         if identifier in ("accuracy", "acc"):
             return Accuracy(name=identifier)
-        if identifier in METRICS:
-            cls = METRICS[identifier]
-            metric = cls()
-            if identifier in ("mse", "mae"):
-                metric.name = identifier
-            return metric
         if identifier in _LOSS_METRICS:
             return _loss_metric(identifier)
-        raise unknown_identifier("metric", identifier, [*METRICS, *_LOSS_METRICS, "accuracy"])
-    if callable(identifier):
-        return MeanMetricWrapper(identifier)
-    raise GlassnetTypeError(
-        f"metrics: expected a metric name, Metric object or function, got "
-        f"{type(identifier).__name__}"
-    )
+        if identifier not in REGISTRY:
+            raise unknown_identifier("metric", identifier,
+                                     [*REGISTRY.names(), *_LOSS_METRICS, "accuracy"])
+        metric = REGISTRY.get(identifier)
+        if identifier in ("mse", "mae"):
+            metric.name = identifier
+        return metric
+    return REGISTRY.get(identifier)
 
 
 def serialize(metric):
-    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+    """``{'class_name': ..., 'config': {...}}`` for a Metric (Keras's format)."""
+    return REGISTRY.serialize(metric)
+
+
+def deserialize(config):
+    """Inverse of :func:`serialize` (a name is also accepted)."""
+    return REGISTRY.deserialize(config)
 
 
 __all__ = [
@@ -518,6 +512,8 @@ __all__ = [
     "SparseTopKCategoricalAccuracy",
     "Sum",
     "TopKCategoricalAccuracy",
+    "deserialize",
     "get",
     "register_metric",
+    "serialize",
 ]

@@ -16,20 +16,8 @@ Example:
 
 import math
 
-from glassnet.errors import GlassnetTypeError, GlassnetValueError, unknown_identifier
-
-REGULARIZERS = {}
-
-
-def register(*names):
-    """Class decorator registering a regularizer under its class name and ``names``."""
-
-    def decorate(cls):
-        for name in (cls.__name__, *names):
-            REGULARIZERS[name] = cls
-        return cls
-
-    return decorate
+from glassnet.errors import GlassnetTypeError, GlassnetValueError
+from glassnet.registry import Registry, exact_name
 
 
 def _factor(name, value):
@@ -58,6 +46,18 @@ class Regularizer:
     def __repr__(self):
         args = ", ".join(f"{k}={v}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+# class names and the names given to ``register`` -> Regularizer subclass; any callable
+# ``penalty(weight)`` is used as it is
+REGISTRY = Registry("regularizer", module="regularizers", base=Regularizer,
+                    name_forms=exact_name, none=None, from_callable=lambda function: function)
+REGULARIZERS = REGISTRY.entries
+
+
+def register(*names):
+    """Class decorator registering a regularizer under its class name and ``names``."""
+    return REGISTRY.register(aliases=names)
 
 
 @register("l1")
@@ -160,26 +160,7 @@ def get(identifier):
         >>> get("l2")
         L2(l2=0.01)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        name = identifier.get("class_name")
-        if name not in REGULARIZERS:
-            raise unknown_identifier("regularizer", name, REGULARIZERS)
-        return REGULARIZERS[name].from_config(dict(identifier.get("config") or {}))
-    if isinstance(identifier, str):
-        key = identifier if identifier in REGULARIZERS else identifier.lower()
-        if key not in REGULARIZERS:
-            raise unknown_identifier("regularizer", identifier, REGULARIZERS)
-        return REGULARIZERS[key]()
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise GlassnetTypeError(
-        f"regularizers.get: expected a name, a config dict or a callable, got "
-        f"{type(identifier).__name__} {identifier!r}"
-    )
+    return REGISTRY.get(identifier)
 
 
 def serialize(regularizer):
@@ -191,7 +172,7 @@ def serialize(regularizer):
             f"regularizers.serialize: cannot serialize the callable {regularizer!r}; "
             f"subclass glassnet.regularizers.Regularizer and implement get_config"
         )
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    return REGISTRY.serialize(regularizer)
 
 
 def deserialize(config):

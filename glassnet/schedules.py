@@ -24,7 +24,8 @@ Example:
 import math
 
 from glassnet.backend import xp
-from glassnet.errors import GlassnetTypeError, GlassnetValueError, unknown_identifier
+from glassnet.errors import GlassnetValueError
+from glassnet.registry import Registry, exact_name
 
 __all__ = [
     "LearningRateSchedule",
@@ -44,15 +45,8 @@ __all__ = [
     "get",
     "serialize",
     "deserialize",
+    "register",
 ]
-
-_REGISTRY = {}
-
-
-def _register(cls):
-    _REGISTRY[cls.__name__] = cls
-    return cls
-
 
 def _require(ok, where, name, expected, value):
     if not ok:
@@ -85,11 +79,17 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({args})"
 
 
+# class name -> LearningRateSchedule subclass
+REGISTRY = Registry("learning-rate schedule", module="schedules", base=LearningRateSchedule,
+                    name_forms=exact_name)
+register = REGISTRY.register  # class decorator
+
+
 def _check_decay_steps(where, decay_steps):
     _require(_is_number(decay_steps) and decay_steps > 0, where, "decay_steps", "> 0", decay_steps)
 
 
-@_register
+@register
 class ExponentialDecay(LearningRateSchedule):
     """Exponential decay: ``lr(step) = initial_learning_rate * decay_rate ** (step / decay_steps)``.
 
@@ -128,7 +128,7 @@ class ExponentialDecay(LearningRateSchedule):
                 "staircase": self.staircase, "name": self.name}
 
 
-@_register
+@register
 class InverseTimeDecay(LearningRateSchedule):
     """Inverse-time decay: ``lr(step) = initial_learning_rate / (1 + decay_rate * step /
     decay_steps)``; with ``staircase=True`` the ratio is ``floor(step / decay_steps)``.
@@ -166,7 +166,7 @@ class InverseTimeDecay(LearningRateSchedule):
                 "staircase": self.staircase, "name": self.name}
 
 
-@_register
+@register
 class PolynomialDecay(LearningRateSchedule):
     """Polynomial decay from ``initial_learning_rate`` to ``end_learning_rate``.
 
@@ -213,7 +213,7 @@ class PolynomialDecay(LearningRateSchedule):
                 "power": self.power, "cycle": self.cycle, "name": self.name}
 
 
-@_register
+@register
 class PiecewiseConstantDecay(LearningRateSchedule):
     """Piecewise constant: ``values[0]`` while ``step <= boundaries[0]``, ``values[i]`` while
     ``boundaries[i-1] < step <= boundaries[i]``, and ``values[-1]`` after the last boundary.
@@ -249,7 +249,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
-@_register
+@register
 class CosineDecay(LearningRateSchedule):
     """Cosine decay with optional linear warmup (Loshchilov & Hutter, SGDR).
 
@@ -308,7 +308,7 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
 
 
-@_register
+@register
 class StepList(LearningRateSchedule):
     """A precomputed per-step list (MindSpore's dynamic learning rate): ``lr(i) = values[i]``,
     and the last value once the list is used up.
@@ -338,26 +338,17 @@ class StepList(LearningRateSchedule):
 # --------------------------------------------------------------------------- registry
 def serialize(schedule):
     """``{"class_name": ..., "config": ...}`` for a schedule (Keras's serialized form)."""
-    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+    return REGISTRY.serialize(schedule)
 
 
 def deserialize(config):
     """Rebuild a schedule from :func:`serialize`'s dict."""
-    name = config.get("class_name")
-    if name not in _REGISTRY:
-        raise unknown_identifier("learning-rate schedule", name, _REGISTRY)
-    return _REGISTRY[name].from_config(dict(config.get("config", {})))
+    return REGISTRY.deserialize(config)
 
 
 def get(identifier):
-    """A schedule from a schedule instance, a serialized dict or a class name (defaults)."""
-    if isinstance(identifier, LearningRateSchedule):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    raise GlassnetTypeError(
-        f"schedules.get: expected a LearningRateSchedule or a dict config, got {identifier!r}"
-    )
+    """A schedule from a schedule instance or a serialized dict (a name gives its defaults)."""
+    return REGISTRY.get(identifier)
 
 
 # --------------------------------------------------------------------------- MindSpore lists

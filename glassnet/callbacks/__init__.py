@@ -1,9 +1,17 @@
 """Callbacks: objects whose hooks ``fit``/``evaluate``/``predict`` call (Keras API).
 
-One file per callback; adding one means one file plus one import line here.
+One file per callback; adding one means one file (its class decorated with ``@register``)
+plus one import line here. ``get``/``deserialize`` find a callback class by name.
+
+Example:
+    >>> from glassnet import callbacks
+    >>> isinstance(callbacks.get("TerminateOnNaN"), callbacks.TerminateOnNaN)
+    True
+    >>> callbacks.deserialize({"class_name": "EarlyStopping", "config": {"patience": 2}}).patience
+    2
 """
 
-from glassnet.callbacks.base import Callback, CallbackList
+from glassnet.callbacks.base import REGISTRY, Callback, CallbackList, register
 from glassnet.callbacks.csv_logger import CSVLogger
 from glassnet.callbacks.early_stopping import EarlyStopping
 from glassnet.callbacks.history import History
@@ -28,4 +36,22 @@ __all__ = [
     "ProgbarLogger",
     "ReduceLROnPlateau",
     "TerminateOnNaN",
+    "deserialize",
+    "get",
+    "register",
 ]
+
+
+def get(identifier):
+    """A callback from a class name (default arguments), a ``{'class_name': ..., 'config':
+    {...}}`` dict (the config holds the constructor's arguments), a class or an instance.
+
+    Raises:
+        UnknownIdentifierError: an unknown name (with close matches).
+    """
+    return REGISTRY.get(identifier)
+
+
+def deserialize(config):
+    """A callback from ``{'class_name': ..., 'config': {constructor arguments}}``."""
+    return REGISTRY.deserialize(config)

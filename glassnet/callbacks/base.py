@@ -15,6 +15,8 @@ Example:
 
 import math
 
+from glassnet.registry import Registry, exact_name
+
 HOOKS = (
     "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
     "on_train_batch_begin", "on_train_batch_end",
@@ -87,6 +89,11 @@ class Callback:
 
     def on_batch_end(self, batch, logs=None):
         self.on_train_batch_end(batch, logs)
+
+
+# class name -> Callback subclass (each callback file decorates its class with ``@register``)
+REGISTRY = Registry("callback", module="callbacks", base=Callback, name_forms=exact_name)
+register = REGISTRY.register
 
 
 class CallbackList(Callback):

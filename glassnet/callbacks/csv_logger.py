@@ -3,9 +3,10 @@
 import csv
 import os
 
-from glassnet.callbacks.base import Callback
+from glassnet.callbacks.base import Callback, register
 
 
+@register
 class CSVLogger(Callback):
     """Write one row per epoch: ``epoch`` (0-based, like Keras) then the logs in sorted order.
 

@@ -2,10 +2,11 @@
 
 import warnings
 
-from glassnet.callbacks.base import Callback, resolve_mode
+from glassnet.callbacks.base import Callback, register, resolve_mode
 from glassnet.errors import GlassnetValueError
 
 
+@register
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved for ``patience`` epochs (Keras semantics).
 

@@ -1,8 +1,9 @@
 """History: records every epoch's logs; ``fit`` returns it."""
 
-from glassnet.callbacks.base import Callback
+from glassnet.callbacks.base import Callback, register
 
 
+@register
 class History(Callback):
     """Records the logs of every epoch: ``history.history['loss'][i]`` is epoch i's loss.
 

@@ -1,9 +1,10 @@
 """LambdaCallback: a callback built from plain functions."""
 
-from glassnet.callbacks.base import HOOKS, Callback
+from glassnet.callbacks.base import HOOKS, Callback, register
 from glassnet.errors import GlassnetTypeError
 
 
+@register
 class LambdaCallback(Callback):
     """Call the given functions at the matching hooks.
 

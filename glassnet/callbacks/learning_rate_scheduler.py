@@ -2,10 +2,11 @@
 
 import inspect
 
-from glassnet.callbacks.base import Callback, get_learning_rate, set_learning_rate
+from glassnet.callbacks.base import Callback, get_learning_rate, register, set_learning_rate
 from glassnet.errors import GlassnetTypeError
 
 
+@register
 class LearningRateScheduler(Callback):
     """Set ``optimizer.learning_rate = schedule(epoch, lr)`` before each epoch.
 

@@ -4,10 +4,11 @@ import math
 import os
 import warnings
 
-from glassnet.callbacks.base import Callback, resolve_mode
+from glassnet.callbacks.base import Callback, register, resolve_mode
 from glassnet.errors import GlassnetValueError
 
 
+@register
 class ModelCheckpoint(Callback):
     """Save the model at the end of every epoch (or every ``save_freq`` batches).
 

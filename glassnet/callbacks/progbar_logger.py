@@ -1,9 +1,10 @@
 """ProgbarLogger: the callback that shows "Epoch i/n" and a :class:`Progbar` per epoch."""
 
-from glassnet.callbacks.base import Callback
+from glassnet.callbacks.base import Callback, register
 from glassnet.callbacks.progbar import Progbar
 
 
+@register
 class ProgbarLogger(Callback):
     """Print progress during fit/evaluate/predict according to ``params['verbose']``.
 

@@ -6,12 +6,14 @@ import warnings
 from glassnet.callbacks.base import (
     Callback,
     get_learning_rate,
+    register,
     resolve_mode,
     set_learning_rate,
 )
 from glassnet.errors import GlassnetValueError
 
 
+@register
 class ReduceLROnPlateau(Callback):
     """Multiply the learning rate by ``factor`` after ``patience`` epochs without improvement.
 

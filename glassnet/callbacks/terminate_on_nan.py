@@ -1,8 +1,9 @@
 """TerminateOnNaN: stop training as soon as the loss becomes NaN or infinite."""
 
-from glassnet.callbacks.base import Callback, is_finite_number
+from glassnet.callbacks.base import Callback, is_finite_number, register
 
 
+@register
 class TerminateOnNaN(Callback):
     """Stop training when a batch's loss is NaN or inf, naming the epoch and the batch.
 

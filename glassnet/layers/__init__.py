@@ -1,24 +1,25 @@
 """Layers: the building blocks of models (one module per family).
 
-``base`` holds :class:`Layer` and the machinery every layer shares; each family module
+``base`` holds :class:`Layer`; ``input_spec``, ``symbolic``, ``recording`` and
+``serialization`` the machinery every layer shares (shapes, the functional API's symbolic
+calls, the glass box, the layer registry); each family module
 (core, conv, pooling, normalization, recurrent, embedding, merge, tree) registers its classes by
 name when imported here.
 """
 
 # ruff: noqa: F401  (re-exports)
 
-from glassnet.layers.base import (
+from glassnet.layers.base import Layer, clear_session
+from glassnet.layers.input_spec import InputSpec
+from glassnet.layers.recording import recording
+from glassnet.layers.serialization import (
     LAYERS,
-    InputSpec,
-    KerasTensor,
-    Layer,
-    clear_session,
     deserialize,
     get_layer_class,
-    recording,
     register_layer,
     serialize,
 )
+from glassnet.layers.symbolic import KerasTensor
 from glassnet.layers.core import (
     Activation,
     Dense,

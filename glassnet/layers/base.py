@@ -4,129 +4,57 @@ A layer owns weights (Tensors made by :meth:`Layer.add_weight`) and maps inputs 
 :meth:`Layer.call`. Calling a layer (``layer(x)``) converts arrays to Tensors of the layer's
 dtype, builds the weights on first use from the input's shape (lazy shape inference), checks
 later inputs against that shape, runs ``call`` and, when ``layer.record`` is on, keeps what the
-glass box shows: the last input, the pre-activation ``z``, the output and, after
-``backward()``, the delta dL/dz and the weight gradients (:meth:`Layer.inspect`).
+glass box shows (:meth:`Layer.inspect`).
 
-Also here: the layer registry (``@register_layer``, ``serialize``/``deserialize`` by class
-name), Keras-style automatic names (``dense``, ``dense_1``...; :func:`clear_session` resets
-them), :class:`InputSpec`, the symbolic :class:`KerasTensor` of the functional API, and the
-:func:`recording` context manager.
+This module owns the Layer class, its call context (the training flag of enclosing calls) and
+Keras-style automatic names (``dense``, ``dense_1``...; :func:`clear_session` resets them).
+Layer's other concerns live next door: :mod:`glassnet.layers.input_spec` (InputSpec, shapes),
+:mod:`glassnet.layers.symbolic` (KerasTensor, Node, calls on symbolic inputs),
+:mod:`glassnet.layers.recording` (the glass box, ``recording()``) and
+:mod:`glassnet.layers.serialization` (the layer registry, ``serialize``/``deserialize``).
+Their public names are importable from here too, as they were before the split. (At about
+600 lines this module is one concept: the Layer life cycle of construction, build, weights,
+call and structure, which reads best in one place.)
 """
 
-import contextlib
 import functools
 import inspect as _pyinspect
-import re
 
-from glassnet import initializers
 from glassnet.backend import xp
-from glassnet.config import config, no_grad
-from glassnet.errors import (
-    GlassnetTypeError,
-    GlassnetValueError,
-    ShapeError,
-    unknown_identifier,
+from glassnet.config import config
+from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.layers.input_spec import (  # noqa: F401 - user_shape re-exported
+    InputSpec,
+    _as_shape,
+    _batchless,
+    _describe_shapes,
+    _is_shape,
+    _merge_shapes,
+    _normalize_shape,
+    _shape_of,
+    user_shape,
 )
+from glassnet.layers.recording import RecordingMixin, recording  # noqa: F401 - re-exported
+from glassnet.layers.serialization import (  # noqa: F401 - re-exported
+    LAYERS,
+    dense_like_config,
+    deserialize,
+    get_layer_class,
+    register_layer,
+    serialize,
+    serialize_initializer,
+)
+from glassnet.layers.symbolic import (  # noqa: F401 - KerasTensor, Node re-exported
+    KerasTensor,
+    Node,
+    SymbolicCallMixin,
+    _is_symbolic,
+)
+from glassnet.registry import to_snake_case
 from glassnet.tensor import Tensor
-
-# ------------------------------------------------------------------------ registry
-LAYERS = {}
-
-
-def register_layer(cls=None, *, name=None):
-    """Class decorator: make a layer class findable by name for ``from_config`` and loading.
-
-    Args:
-        cls: the class (when used as ``@register_layer``).
-        name: registry key; defaults to the class name (``"Dense"``).
-
-    Returns:
-        The class, unchanged.
-
-    Example:
-        >>> from glassnet.layers.base import Layer, register_layer, LAYERS
-        >>> @register_layer
-        ... class Twice(Layer):
-        ...     def call(self, inputs):
-        ...         return inputs * 2
-        >>> LAYERS["Twice"] is Twice
-        True
-    """
-
-    def decorate(klass):
-        LAYERS[name or klass.__name__] = klass
-        return klass
-
-    return decorate(cls) if cls is not None else decorate
-
-
-def get_layer_class(class_name, custom_objects=None):
-    """The layer class registered under ``class_name`` (``custom_objects`` searched first)."""
-    if custom_objects and class_name in custom_objects:
-        return custom_objects[class_name]
-    if class_name not in LAYERS:
-        import glassnet.models  # noqa: F401 - registers Sequential / Model
-
-        if class_name not in LAYERS:
-            raise unknown_identifier("layer class", class_name, LAYERS)
-    return LAYERS[class_name]
-
-
-def serialize(layer):
-    """``{"class_name": ..., "config": ...}`` for a layer (JSON-able)."""
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
-
-
-def deserialize(spec, custom_objects=None):
-    """Re-create a layer from :func:`serialize`'s dict."""
-    if not isinstance(spec, dict) or "class_name" not in spec:
-        raise GlassnetValueError(
-            f"deserialize: expected a dict with 'class_name' and 'config', got {spec!r}"
-        )
-    cls = get_layer_class(spec["class_name"], custom_objects)
-    config_ = dict(spec.get("config", {}))
-    if custom_objects and hasattr(cls, "from_config"):
-        try:
-            return cls.from_config(config_, custom_objects=custom_objects)
-        except TypeError:
-            pass
-    return cls.from_config(config_)
-
 
 # ------------------------------------------------------------------------ names
 _NAME_COUNTS = {}
-
-
-def serialize_initializer(initializer):
-    """A JSON-able form of an initializer argument (name, Keras dict, or a callable's name)."""
-    if isinstance(initializer, initializers.Initializer):
-        return initializers.serialize(initializer)
-    if isinstance(initializer, (str, dict)) or initializer is None:
-        return initializer
-    return getattr(initializer, "__name__", repr(initializer))
-
-
-def dense_like_config(layer):
-    """The config entries Dense and the convolutions share: activation, bias, initializers and
-    regularizers (``layer._init_config`` holds the kernel and bias initializer arguments)."""
-    from glassnet import activations, regularizers
-
-    return {
-        "activation": activations.serialize(layer.activation),
-        "use_bias": layer.use_bias,
-        "kernel_initializer": serialize_initializer(layer._init_config[0]),
-        "bias_initializer": serialize_initializer(layer._init_config[1]),
-        "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
-        "bias_regularizer": regularizers.serialize(layer.bias_regularizer),
-        "activity_regularizer": regularizers.serialize(layer.activity_regularizer),
-    }
-
-
-def to_snake_case(name):
-    """``"BatchNormalization"`` -> ``"batch_normalization"``, ``"Conv2D"`` -> ``"conv2d"``."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(base):
@@ -140,199 +68,6 @@ def clear_session():
     """Reset the automatic layer-name counters (like ``keras.backend.clear_session()``)."""
     _NAME_COUNTS.clear()
 
-
-# ------------------------------------------------------------------------ shapes
-def _is_shape(value):
-    return isinstance(value, tuple) and all(d is None or isinstance(d, int) for d in value)
-
-
-def _normalize_shape(shape):
-    """A tuple of ints/None (ndarray dims become Python ints)."""
-    return tuple(None if d is None else int(d) for d in shape)
-
-
-def user_shape(shape, argument, owner):
-    """A shape given by the user (``input_shape=``, ``Input(shape=)``, ``build()``), checked:
-    a tuple of positive integers and None (unknown size), or a clear error naming the argument.
-    """
-    if isinstance(shape, (int, xp.integer)) and not isinstance(shape, bool):
-        shape = (shape,)
-    if not isinstance(shape, (tuple, list)):
-        raise GlassnetTypeError(
-            f"{owner}: {argument} must be a tuple of positive integers (None for an unknown "
-            f"size), received {type(shape).__name__} {shape!r}"
-        )
-    for d in shape:
-        if d is not None and (isinstance(d, bool) or not isinstance(d, (int, xp.integer))):
-            raise GlassnetTypeError(
-                f"{owner}: {argument} must be a tuple of positive integers (None for an "
-                f"unknown size), received {tuple(shape)!r} (the entry {d!r} is a "
-                f"{type(d).__name__})"
-            )
-        if d is not None and d <= 0:
-            raise GlassnetValueError(
-                f"{owner}: {argument} must be a tuple of positive integers (None for an "
-                f"unknown size), received {tuple(shape)!r}"
-            )
-    return _normalize_shape(shape)
-
-
-def _as_shape(shape):
-    """A shape tuple, or a list of them for several inputs (lists of ints become tuples)."""
-    if shape is None or isinstance(shape, tuple):
-        return None if shape is None else _normalize_shape(shape)
-    if isinstance(shape, list):
-        if all(d is None or isinstance(d, int) for d in shape):
-            return _normalize_shape(shape)
-        return [_normalize_shape(s) for s in shape]
-    return shape
-
-
-def _batchless(shape):
-    """``shape`` with the batch dimension replaced by None (for single or several inputs)."""
-    if isinstance(shape, list):
-        return [_batchless(s) for s in shape]
-    shape = _normalize_shape(shape)
-    return (None,) + shape[1:] if shape else shape
-
-
-def _shape_of(inputs):
-    if isinstance(inputs, (list, tuple)):
-        return [_normalize_shape(x.shape) for x in inputs]
-    return _normalize_shape(inputs.shape)
-
-
-class InputSpec:
-    """What a layer accepts: rank limits and fixed sizes of some axes.
-
-    Args:
-        ndim: exact rank, or None.
-        min_ndim: smallest rank, or None.
-        max_ndim: largest rank, or None.
-        axes: ``{axis: size}`` (negative axes count from the end), e.g. ``{-1: 784}``.
-
-    Example:
-        >>> from glassnet.layers.base import InputSpec
-        >>> InputSpec(min_ndim=2, axes={-1: 3}).check("dense", (None, 3))
-    """
-
-    def __init__(self, ndim=None, min_ndim=None, max_ndim=None, axes=None):
-        self.ndim, self.min_ndim, self.max_ndim = ndim, min_ndim, max_ndim
-        self.axes = dict(axes or {})
-
-    def expected(self):
-        """A readable description such as ``(..., 784)`` or ``rank 4``."""
-        if self.axes and self.ndim is not None:
-            dims = ["None"] * self.ndim
-            for axis, size in self.axes.items():
-                if -self.ndim <= axis < self.ndim:
-                    dims[axis] = str(size)
-            return f"({', '.join(dims)})"
-        if self.axes:
-            tail = sorted(a for a in self.axes if a < 0)
-            head = sorted(a for a in self.axes if a >= 0)
-            parts = [f"axis {a}: {self.axes[a]}" for a in head]
-            dims = ["None"] * (-tail[0]) if tail else []
-            for a in tail:
-                dims[a] = str(self.axes[a])
-            body = ", ".join(["..."] + dims) if dims else "..."
-            return f"({body})" + (f" with {', '.join(parts)}" if parts else "")
-        return self._rank_text()
-
-    def check(self, layer_name, shape):
-        """Raise :class:`ShapeError` naming the layer when ``shape`` does not fit."""
-        rank = len(shape)
-        bad_rank = (
-            (self.ndim is not None and rank != self.ndim)
-            or (self.min_ndim is not None and rank < self.min_ndim)
-            or (self.max_ndim is not None and rank > self.max_ndim)
-        )
-        if bad_rank:
-            raise ShapeError(
-                f"Layer '{layer_name}': expected an input of {self._rank_text()} (shape "
-                f"{self.expected()}), received an input of rank {rank} with shape {shape}"
-            )
-        for axis, size in self.axes.items():
-            if size is not None and -rank <= axis < rank and shape[axis] not in (None, size):
-                raise ShapeError(
-                    f"Layer '{layer_name}': expected axis {axis} of the input to have size "
-                    f"{size} (input shape {self.expected()}), received an input of shape "
-                    f"{shape}"
-                )
-
-    def _rank_text(self):
-        if self.ndim is not None:
-            return f"rank {self.ndim}"
-        parts = []
-        if self.min_ndim is not None:
-            parts.append(f">= {self.min_ndim}")
-        if self.max_ndim is not None:
-            parts.append(f"<= {self.max_ndim}")
-        return "rank " + " and ".join(parts) if parts else "any rank"
-
-    def __repr__(self):
-        return (
-            f"InputSpec(ndim={self.ndim}, min_ndim={self.min_ndim}, max_ndim={self.max_ndim}, "
-            f"axes={self.axes})"
-        )
-
-
-# ------------------------------------------------------------------------ symbolic tensors
-class Node:
-    """One call of a layer on symbolic inputs (an edge bundle of the functional graph)."""
-
-    def __init__(self, layer, inputs, args=(), kwargs=None):
-        self.layer, self.inputs = layer, inputs
-        self.args, self.kwargs = tuple(args), dict(kwargs or {})
-        self.outputs = None
-
-    @property
-    def flat_inputs(self):
-        return list(self.inputs) if isinstance(self.inputs, (list, tuple)) else [self.inputs]
-
-
-class KerasTensor:
-    """A symbolic placeholder for the functional API: a shape and dtype, no values.
-
-    Made by :func:`glassnet.layers.Input`; calling a layer on it records a :class:`Node`
-    and returns new KerasTensors, from which ``Model(inputs, outputs)`` builds its graph.
-
-    Args:
-        shape: full shape, batch dimension first (None where unknown).
-        dtype: the dtype values will have.
-        node: the :class:`Node` that produced it (its layer and inputs).
-        index: which output of that node it is.
-        name: optional label.
-    """
-
-    def __init__(self, shape, dtype=None, node=None, index=0, name=None):
-        self.shape = _normalize_shape(shape)
-        self.dtype = xp.dtype(dtype or config.default_float)
-        self.node, self.index, self.name = node, index, name
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    def __repr__(self):
-        origin = f", created_by={self.node.layer.name}" if self.node is not None else ""
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}{origin}>"
-
-
-def _describe_shapes(inputs):
-    if isinstance(inputs, (list, tuple)):
-        return ", ".join(_describe_shapes(x) for x in inputs)
-    return str(tuple(getattr(inputs, "shape", ())))
-
-
-def _is_symbolic(inputs):
-    if isinstance(inputs, KerasTensor):
-        return True
-    return (
-        isinstance(inputs, (list, tuple))
-        and len(inputs) > 0
-        and all(isinstance(x, KerasTensor) for x in inputs)
-    )
 
 
 # ------------------------------------------------------------------------ call context
@@ -366,8 +101,8 @@ def _custom_init_args(cls):
     ]
 
 
-# ------------------------------------------------------------------------ Layer
-class Layer:
+
+class Layer(RecordingMixin, SymbolicCallMixin):
     """Base class of all layers: weights, lazy build, call, glass-box recording.
 
     Subclasses implement ``build(input_shape)`` (create weights with :meth:`add_weight`),
@@ -826,163 +561,6 @@ class Layer:
                     f"{expected[-1]}), received an input of shape {shape}"
                 )
 
-    def _call_symbolic(self, inputs, args, kwargs):
-        in_shapes = (
-            [x.shape for x in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape
-        )
-        if not self.built:
-            self._maybe_build(in_shapes)
-        self._check_input(list(inputs) if isinstance(inputs, tuple) else inputs)
-        out_shape = self.compute_output_shape(in_shapes)
-        node = Node(self, inputs, args, kwargs)
-        dtype = self.dtype if self.cast_inputs else None
-        if isinstance(out_shape, list):
-            outputs = [KerasTensor(s, dtype, node, i) for i, s in enumerate(out_shape)]
-        else:
-            outputs = KerasTensor(out_shape, dtype, node, 0)
-        node.outputs = outputs
-        self.__dict__.setdefault("_inbound_nodes", []).append(node)
-        if self.output_shape is None:
-            self.output_shape = out_shape
-        return outputs
-
-    @property
-    def output(self):
-        """The symbolic output (KerasTensor) of this layer's first call in a graph.
-
-        Available for layers of functional models and of built Sequential models, e.g. to
-        make a feature extractor: ``Model(model.input, model.layers[0].output)``.
-        """
-        return self._first_node("output").outputs
-
-    @property
-    def input(self):
-        """The symbolic input (KerasTensor) of this layer's first call in a graph."""
-        node = self._first_node("input")
-        return node.outputs if not node.inputs and node.layer is self else node.inputs
-
-    def _first_node(self, what):
-        nodes = self.__dict__.get("_inbound_nodes")
-        if not nodes:
-            raise GlassnetValueError(
-                f"Layer '{self.name}' has no symbolic {what}: it was never called on an "
-                f"Input() (build the model with an input shape or use the functional API)"
-            )
-        return nodes[0]
-
-    # ----------------------------------------------------------------- output shapes
-    @staticmethod
-    def _has_unknown_dims(shape, skip_batch):
-        shapes = shape if isinstance(shape, list) else [shape]
-        return any(d is None for s in shapes for d in (s[1:] if skip_batch else s))
-
-    def _dummy_output_shape(self, input_shape, fill):
-        dtype = self.dtype if self.cast_inputs else xp.int64
-
-        def zeros(shape):
-            return Tensor(xp.zeros(tuple(fill if d is None else d for d in shape), dtype))
-
-        dummy = (
-            [zeros(s) for s in input_shape] if isinstance(input_shape, list) else zeros(
-                input_shape
-            )
-        )
-        kwargs = {"training": False} if self._call_has_training else {}
-        with no_grad():
-            outputs = self.call(dummy, **kwargs)
-        if isinstance(outputs, (list, tuple)):
-            return [_normalize_shape(y.shape) for y in outputs]
-        return _normalize_shape(outputs.shape)
-
-    @staticmethod
-    def _restore_batch(shape, input_shape):
-        batch = (input_shape[0] if not isinstance(input_shape, list) else input_shape[0][0])
-        if isinstance(shape, list):
-            return [(batch,) + tuple(s[1:]) if s else s for s in shape]
-        return (batch,) + tuple(shape[1:]) if shape else shape
-
-    # ----------------------------------------------------------------- glass box
-    def _record_z(self, z):
-        """Called by a layer's ``call`` with its pre-activation ``z`` (only when recording)."""
-        if self.record and self._inspect_data is not None:
-            if z.requires_grad and z.creator is not None:
-                z.retain_grad()
-            self._inspect_data["z"] = z
-
-    def _finish_record(self, outputs):
-        if isinstance(outputs, Tensor) and outputs.requires_grad and outputs.creator is not None:
-            outputs.retain_grad()
-        self._inspect_data["output"] = outputs
-
-    def inspect(self):
-        """What the layer recorded at its last call (glass box); needs ``record`` on.
-
-        Sign convention: ``'delta'`` is dL/dz, the derivative of the loss with respect to
-        the layer's pre-activation z = W^T x + b (``x @ kernel + bias``), as PyTorch and
-        Keras gradients are. Seed 001 writes the delta (残差) of an output unit of a sigmoid
-        network trained on L = 1/2 sum (t - y)^2 as delta_i = y_i (1 - y_i) (t_i - y_i),
-        which is -dL/dz_i (the direction of descent); glassnet's ``'delta'`` is its negative,
-        y (1 - y) (y - t), and the hidden rule delta_j = a_j (1 - a_j) sum_k w_kj delta_k
-        holds unchanged in either convention.
-
-        Returns:
-            A dict of ndarrays (None where not available):
-            ``'input'`` the last input (a list for several inputs);
-            ``'z'`` the pre-activation (equal to ``'output'`` for layers without activation);
-            ``'output'`` the activation a = f(z);
-            ``'delta'`` dL/dz after ``backward()`` (None before);
-            ``'output_grad'`` dL/da after ``backward()``;
-            ``'weights'`` ``{name: array}`` and ``'grads'`` ``{name: dL/dW or None}``.
-
-        Raises:
-            GlassnetValueError: when nothing was recorded (recording off or never called).
-
-        Example:
-            >>> import numpy as np
-            >>> from glassnet.layers.core import Dense
-            >>> layer = Dense(2, activation="sigmoid")
-            >>> layer.record = True
-            >>> layer(np.ones((1, 3))).sum().backward()
-            >>> sorted(layer.inspect())
-            ['delta', 'grads', 'input', 'output', 'output_grad', 'weights', 'z']
-        """
-        data = self._inspect_data
-        if data is None:
-            raise GlassnetValueError(
-                f"Layer '{self.name}' has recorded nothing: set layer.record = True (or use "
-                f"`with glassnet.layers.recording(model):`) and call it first"
-            )
-
-        def array(t):
-            if t is None:
-                return None
-            if isinstance(t, (list, tuple)):
-                return [array(x) for x in t]
-            return t.data
-
-        def grad(t):
-            if isinstance(t, (list, tuple)):
-                return [grad(x) for x in t]
-            return None if t is None or t.grad is None else t.grad.data
-
-        output = data.get("output")
-        z = data.get("z", output)
-        return {
-            "input": array(data.get("input")),
-            "z": array(z),
-            "output": array(output),
-            "delta": grad(z),
-            "output_grad": grad(output),
-            "weights": {w.name: w.data for w in self._own_weights()},
-            "grads": {
-                w.name: (None if w.grad is None else w.grad.data) for w in self._own_weights()
-            },
-        }
-
-    def clear_record(self):
-        """Drop the recorded tensors (frees the graph they keep alive)."""
-        self._inspect_data = None
-
     # ----------------------------------------------------------------- structure
     def _own_weights(self):
         return self._trainable_vars + self._non_trainable_vars
@@ -1021,45 +599,3 @@ class Layer:
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"
 
-
-def _merge_shapes(first, second):
-    if isinstance(first, list):
-        return [_merge_shapes(a, b) for a, b in zip(first, second, strict=True)]
-    return tuple(a if a == b else None for a, b in zip(first, second, strict=True))
-
-
-@contextlib.contextmanager
-def recording(*layers):
-    """Turn on glass-box recording for the given layers/models and everything inside them.
-
-    On exit the previous ``record`` flags come back; what was recorded stays readable with
-    ``layer.inspect()``.
-
-    Args:
-        *layers: layers or models (a model records all its layers).
-
-    Example:
-        >>> import numpy as np
-        >>> from glassnet.layers.core import Dense
-        >>> from glassnet.layers.base import recording
-        >>> layer = Dense(2)
-        >>> with recording(layer):
-        ...     _ = layer(np.ones((1, 3)))
-        >>> layer.inspect()["output"].shape
-        (1, 2)
-    """
-    targets = []
-    for layer in layers:
-        if isinstance(layer, (list, tuple)):
-            for item in layer:
-                targets += item._flatten_layers()
-        else:
-            targets += layer._flatten_layers()
-    saved = [(layer, layer.record) for layer in targets]
-    for layer in targets:
-        layer.record = True
-    try:
-        yield targets
-    finally:
-        for layer, flag in saved:
-            layer.record = flag

@@ -9,12 +9,9 @@ kh * kw * in * filters + filters (e.g. Conv2D(32, (3, 3)) on 3 channels: 896).
 from glassnet import activations, initializers, regularizers
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError, ShapeError
-from glassnet.layers.base import (
-    InputSpec,
-    Layer,
-    dense_like_config,
-    register_layer,
-)
+from glassnet.layers.base import Layer
+from glassnet.layers.input_spec import InputSpec
+from glassnet.layers.serialization import dense_like_config, register_layer
 from glassnet.ops.conv import (
     conv1d,
     conv2d,

@@ -4,15 +4,10 @@ from glassnet import activations, initializers, regularizers
 from glassnet.backend import xp
 from glassnet.config import config, get_rng
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
-from glassnet.layers.base import (
-    InputSpec,
-    KerasTensor,
-    Layer,
-    Node,
-    dense_like_config,
-    register_layer,
-    user_shape,
-)
+from glassnet.layers.base import Layer
+from glassnet.layers.input_spec import InputSpec, user_shape
+from glassnet.layers.serialization import dense_like_config, register_layer
+from glassnet.layers.symbolic import KerasTensor, Node
 from glassnet.tensor import Function, Tensor
 
 

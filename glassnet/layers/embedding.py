@@ -7,8 +7,9 @@ an index that occurs k times in the batch is the sum of its k output gradients.
 from glassnet import initializers, regularizers
 from glassnet.backend import xp
 from glassnet.errors import GlassnetTypeError, GlassnetValueError
-from glassnet.layers.base import Layer, register_layer, serialize_initializer
+from glassnet.layers.base import Layer
 from glassnet.layers.conv import positive_int
+from glassnet.layers.serialization import register_layer, serialize_initializer
 from glassnet.tensor import Function, Tensor
 
 

@@ -17,7 +17,8 @@ Example:
 import operator
 
 from glassnet.errors import GlassnetValueError, ShapeError
-from glassnet.layers.base import Layer, register_layer
+from glassnet.layers.base import Layer
+from glassnet.layers.serialization import register_layer
 from glassnet.ops.math import maximum as _maximum
 from glassnet.ops.math import minimum as _minimum
 from glassnet.ops.shape import concat

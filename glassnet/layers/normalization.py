@@ -5,7 +5,9 @@ The maths lives in :mod:`glassnet.ops.normalization` (fused forward/backward).
 
 from glassnet import initializers, regularizers
 from glassnet.errors import ShapeError
-from glassnet.layers.base import InputSpec, Layer, register_layer, serialize_initializer
+from glassnet.layers.base import Layer
+from glassnet.layers.input_spec import InputSpec
+from glassnet.layers.serialization import register_layer, serialize_initializer
 from glassnet.ops.normalization import batch_norm, layer_norm
 
 

@@ -5,7 +5,9 @@ The maths lives in :mod:`glassnet.ops.conv`. Pooling has no weights; ``strides``
 pooling does not count padded cells).
 """
 
-from glassnet.layers.base import InputSpec, Layer, register_layer
+from glassnet.layers.base import Layer
+from glassnet.layers.input_spec import InputSpec
+from glassnet.layers.serialization import register_layer
 from glassnet.ops.conv import (
     avg_pool1d,
     avg_pool2d,

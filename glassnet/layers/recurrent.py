@@ -12,15 +12,15 @@ from glassnet import initializers, regularizers
 from glassnet.backend import xp
 from glassnet.config import get_rng
 from glassnet.errors import GlassnetValueError, ShapeError
-from glassnet.layers.base import (
-    InputSpec,
-    Layer,
+from glassnet.layers.base import Layer
+from glassnet.layers.conv import positive_int
+from glassnet.layers.input_spec import InputSpec
+from glassnet.layers.serialization import (
     deserialize,
     register_layer,
     serialize,
     serialize_initializer,
 )
-from glassnet.layers.conv import positive_int
 from glassnet.ops import recurrent as R
 from glassnet.ops.shape import concat
 from glassnet.tensor import Tensor

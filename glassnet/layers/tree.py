@@ -18,9 +18,10 @@ those gathers, concatenations and GEMMs.
 from glassnet import activations, initializers
 from glassnet.backend import xp
 from glassnet.errors import GlassnetTypeError, GlassnetValueError
-from glassnet.layers.base import Layer, register_layer, serialize_initializer
+from glassnet.layers.base import Layer
 from glassnet.layers.conv import positive_int
 from glassnet.layers.embedding import embedding_lookup
+from glassnet.layers.serialization import register_layer, serialize_initializer
 from glassnet.ops.shape import concat
 
 

@@ -11,12 +11,11 @@ Example:
 """
 
 # One import line per optimizer file; its @register decorator adds it to the registry.
-from glassnet.errors import GlassnetTypeError, unknown_identifier
 from glassnet.optimizers.adadelta import Adadelta
 from glassnet.optimizers.adagrad import Adagrad
 from glassnet.optimizers.adam import Adam
 from glassnet.optimizers.adamw import AdamW
-from glassnet.optimizers.base import _REGISTRY, Optimizer, register
+from glassnet.optimizers.base import REGISTRY, Optimizer, register
 from glassnet.optimizers.clipping import clip_grad_norm, clip_grad_value
 from glassnet.optimizers.ftrl import Ftrl
 from glassnet.optimizers.rmsprop import RMSprop
@@ -28,16 +27,12 @@ __all__ = ["Optimizer", "register", "SGD", "Adagrad", "Adadelta", "RMSprop", "Ad
 
 def serialize(optimizer):
     """``{"class_name": ..., "config": ...}`` (Keras's serialized form)."""
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    return REGISTRY.serialize(optimizer)
 
 
 def deserialize(config):
     """Rebuild an optimizer from :func:`serialize`'s dict."""
-    name = str(config.get("class_name", ""))
-    cls = _REGISTRY.get(name.lower())
-    if cls is None:
-        raise unknown_identifier("optimizer", name, _REGISTRY)
-    return cls.from_config(config.get("config", {}))
+    return REGISTRY.deserialize(config)
 
 
 def get(identifier):
@@ -47,18 +42,4 @@ def get(identifier):
     Raises:
         UnknownIdentifierError: for an unknown name (with close suggestions).
     """
-    if isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _REGISTRY.get(identifier.lower())
-        if cls is None:
-            raise unknown_identifier("optimizer", identifier, _REGISTRY)
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
-        return identifier()
-    raise GlassnetTypeError(
-        f"optimizers.get: expected an optimizer name, config dict or Optimizer, "
-        f"got {identifier!r}"
-    )
+    return REGISTRY.get(identifier)

@@ -28,15 +28,8 @@ import math
 from glassnet import schedules
 from glassnet.backend import xp
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.registry import Registry, lower_case_name
 from glassnet.tensor import Tensor
-
-_REGISTRY = {}
-
-
-def register(cls):
-    """Class decorator: make an optimizer available to ``optimizers.get`` by its lowercase name."""
-    _REGISTRY[cls.__name__.lower()] = cls
-    return cls
 
 
 def _is_number(value):
@@ -411,3 +404,8 @@ class Optimizer:
         lr = lr if isinstance(lr, float) else type(lr).__name__
         return f"{type(self).__name__}(learning_rate={lr}{', ' if hypers else ''}{hypers})"
 
+
+# lower-cased class name ('adam', 'rmsprop') -> Optimizer subclass
+REGISTRY = Registry("optimizer", module="optimizers", base=Optimizer, name_forms=lower_case_name)
+_REGISTRY = REGISTRY.entries
+register = REGISTRY.register  # class decorator: makes an optimizer known to optimizers.get

@@ -1,10 +1,14 @@
 """Tests for glassnet.layers.base: Layer, weights, names, build, input checks, registry."""
 
+import importlib
+import json
+
 import numpy as np
 import pytest
 
 import glassnet as gn
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.layers import serialization
 from glassnet.layers.base import (
     LAYERS,
     InputSpec,
@@ -183,6 +187,45 @@ def test_config_round_trip_and_registry():
     assert clone.get_config() == layer.get_config()
     with pytest.raises(ValueError, match="Dense"):
         deserialize({"class_name": "Dens", "config": {}})
+
+
+def test_serialized_dense_is_byte_identical_to_the_saved_format():
+    layer = Dense(3, activation="swish", kernel_regularizer="l2", name="d", input_shape=(2,))
+    assert json.dumps(serialize(layer)) == (
+        '{"class_name": "Dense", "config": {"name": "d", "trainable": true, "dtype": '
+        '"float32", "batch_input_shape": [null, 2], "units": 3, "activation": "silu", '
+        '"use_bias": true, "kernel_initializer": "glorot_uniform", "bias_initializer": '
+        '"zeros", "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.01}}, '
+        '"bias_regularizer": null, "activity_regularizer": null}}'
+    )
+
+
+def test_split_modules_own_the_names_that_base_still_exports():
+    from glassnet.layers import base, input_spec, serialization, symbolic
+
+    # (glassnet.layers.recording is the context manager; the module is reached by its path)
+    recording = importlib.import_module("glassnet.layers.recording")
+    assert base.InputSpec is input_spec.InputSpec and base.user_shape is input_spec.user_shape
+    assert base.KerasTensor is symbolic.KerasTensor and base.Node is symbolic.Node
+    assert base.recording is recording.recording
+    assert base.register_layer is serialization.register_layer
+    assert base.LAYERS is serialization.LAYERS
+    assert issubclass(base.Layer, recording.RecordingMixin)
+    assert issubclass(base.Layer, symbolic.SymbolicCallMixin)
+
+
+def test_register_layer_with_a_name_serializes_under_it():
+    @register_layer(name="tests>Doubler")
+    class Doubler(gn.layers.Layer):
+        def call(self, inputs):
+            return inputs * 2
+
+    try:
+        spec = serialize(Doubler(name="x"))
+        assert spec["class_name"] == "tests>Doubler"
+        assert isinstance(deserialize(spec), Doubler)
+    finally:
+        serialization.REGISTRY.unregister(Doubler)
 
 
 def test_losses_from_weight_regularizer_and_add_loss():

@@ -1,0 +1,136 @@
+"""The glass box of a layer: what it recorded at its last call, and the ``recording`` switch.
+
+With ``layer.record`` on, a layer keeps its last input, its pre-activation ``z`` (a layer's
+``call`` hands it over with ``self._record_z(z)``) and its output, and asks autodiff to keep
+their gradients; :meth:`RecordingMixin.inspect` then shows them with the delta dL/dz and the
+weight gradients. :func:`recording` turns it on for whole models. Nothing is kept, and nothing
+is slower, while ``record`` is off.
+"""
+
+import contextlib
+
+from glassnet.errors import GlassnetValueError
+from glassnet.tensor import Tensor
+
+
+class RecordingMixin:
+    """The glass-box half of :class:`~glassnet.layers.base.Layer` (``record``, ``inspect``)."""
+
+    def _record_z(self, z):
+        """Called by a layer's ``call`` with its pre-activation ``z`` (only when recording)."""
+        if self.record and self._inspect_data is not None:
+            if z.requires_grad and z.creator is not None:
+                z.retain_grad()
+            self._inspect_data["z"] = z
+
+    def _finish_record(self, outputs):
+        if isinstance(outputs, Tensor) and outputs.requires_grad and outputs.creator is not None:
+            outputs.retain_grad()
+        self._inspect_data["output"] = outputs
+
+    def inspect(self):
+        """What the layer recorded at its last call (glass box); needs ``record`` on.
+
+        Sign convention: ``'delta'`` is dL/dz, the derivative of the loss with respect to
+        the layer's pre-activation z = W^T x + b (``x @ kernel + bias``), as PyTorch and
+        Keras gradients are. Seed 001 writes the delta (残差) of an output unit of a sigmoid
+        network trained on L = 1/2 sum (t - y)^2 as delta_i = y_i (1 - y_i) (t_i - y_i),
+        which is -dL/dz_i (the direction of descent); glassnet's ``'delta'`` is its negative,
+        y (1 - y) (y - t), and the hidden rule delta_j = a_j (1 - a_j) sum_k w_kj delta_k
+        holds unchanged in either convention.
+
+        Returns:
+            A dict of ndarrays (None where not available):
+            ``'input'`` the last input (a list for several inputs);
+            ``'z'`` the pre-activation (equal to ``'output'`` for layers without activation);
+            ``'output'`` the activation a = f(z);
+            ``'delta'`` dL/dz after ``backward()`` (None before);
+            ``'output_grad'`` dL/da after ``backward()``;
+            ``'weights'`` ``{name: array}`` and ``'grads'`` ``{name: dL/dW or None}``.
+
+        Raises:
+            GlassnetValueError: when nothing was recorded (recording off or never called).
+
+        Example:
+            >>> import numpy as np
+            >>> from glassnet.layers.core import Dense
+            >>> layer = Dense(2, activation="sigmoid")
+            >>> layer.record = True
+            >>> layer(np.ones((1, 3))).sum().backward()
+            >>> sorted(layer.inspect())
+            ['delta', 'grads', 'input', 'output', 'output_grad', 'weights', 'z']
+        """
+        data = self._inspect_data
+        if data is None:
+            raise GlassnetValueError(
+                f"Layer '{self.name}' has recorded nothing: set layer.record = True (or use "
+                f"`with glassnet.layers.recording(model):`) and call it first"
+            )
+
+        def array(t):
+            if t is None:
+                return None
+            if isinstance(t, (list, tuple)):
+                return [array(x) for x in t]
+            return t.data
+
+        def grad(t):
+            if isinstance(t, (list, tuple)):
+                return [grad(x) for x in t]
+            return None if t is None or t.grad is None else t.grad.data
+
+        output = data.get("output")
+        z = data.get("z", output)
+        return {
+            "input": array(data.get("input")),
+            "z": array(z),
+            "output": array(output),
+            "delta": grad(z),
+            "output_grad": grad(output),
+            "weights": {w.name: w.data for w in self._own_weights()},
+            "grads": {
+                w.name: (None if w.grad is None else w.grad.data) for w in self._own_weights()
+            },
+        }
+
+    def clear_record(self):
+        """Drop the recorded tensors (frees the graph they keep alive)."""
+        self._inspect_data = None
+
+
+@contextlib.contextmanager
+def recording(*layers):
+    """Turn on glass-box recording for the given layers/models and everything inside them.
+
+    On exit the previous ``record`` flags come back; what was recorded stays readable with
+    ``layer.inspect()``.
+
+    Args:
+        *layers: layers or models (a model records all its layers).
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.layers.core import Dense
+        >>> from glassnet.layers.base import recording
+        >>> layer = Dense(2)
+        >>> with recording(layer):
+        ...     _ = layer(np.ones((1, 3)))
+        >>> layer.inspect()["output"].shape
+        (1, 2)
+    """
+    targets = []
+    for layer in layers:
+        if isinstance(layer, (list, tuple)):
+            for item in layer:
+                targets += item._flatten_layers()
+        else:
+            targets += layer._flatten_layers()
+    saved = [(layer, layer.record) for layer in targets]
+    for layer in targets:
+        layer.record = True
+    try:
+        yield targets
+    finally:
+        for layer, flag in saved:
+            layer.record = flag
+
