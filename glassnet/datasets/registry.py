@@ -9,31 +9,25 @@ Example:
     True
 """
 
-from glassnet.errors import unknown_identifier
+from glassnet.registry import Registry, exact_name
 
-_REGISTRY = {}
+#: The datasets by name (glassnet's one registry helper, exact names only).
+REGISTRY = Registry("dataset", module="datasets", name_forms=exact_name)
 
 
 def register_dataset(name):
     """Decorator: register a ``load_data`` function under ``name``."""
-
-    def decorate(function):
-        _REGISTRY[name] = function
-        return function
-
-    return decorate
+    return REGISTRY.register(name=name)
 
 
 def available():
     """Sorted names of the registered datasets."""
-    return sorted(_REGISTRY)
+    return REGISTRY.names()
 
 
 def get(name):
     """The ``load_data`` function registered as ``name`` (close names suggested on a typo)."""
-    if name not in _REGISTRY:
-        raise unknown_identifier("dataset", name, _REGISTRY)
-    return _REGISTRY[name]
+    return REGISTRY.lookup(name)
 
 
 def load(name, **kwargs):

@@ -23,12 +23,14 @@ def test_unknown_name_suggests_close_names():
         datasets.get("mnsit")
 
 
-def test_registering_a_new_dataset_is_one_decorator(monkeypatch):
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
-
+def test_registering_a_new_dataset_is_one_decorator():
     @datasets.register_dataset("toy")
     def load_data():
         return ((1, 2), (3, 4))
 
-    assert "toy" in datasets.available()
-    assert datasets.load("toy") == ((1, 2), (3, 4))
+    try:
+        assert "toy" in datasets.available()
+        assert datasets.load("toy") == ((1, 2), (3, 4))
+    finally:
+        registry.REGISTRY.unregister(load_data)
+    assert "toy" not in datasets.available()
