@@ -589,16 +589,11 @@ class Function:
 
     Example:
         >>> import glassnet as gn
-        >>> class CubeFunction(gn.Function):
-        ...     def forward(self, x):
-        ...         return x**3
-        ...     def backward(self, gy):
-        ...         return gy * 3 * self.inputs[0] ** 2
-        >>> x = gn.tensor(2.0, requires_grad=True)
-        >>> y = CubeFunction()(x)
-        >>> y.backward()
-        >>> y, x.grad
-        (tensor(8., grad_fn=Cube), tensor(12.))
+        >>> y = gn.tensor(2.0, requires_grad=True) * 3
+        >>> type(y.creator).__name__, y.creator.op_name, y.creator.higher_order
+        ('MulFunction', 'Mul', True)
+        >>> gn.ops.recurrent.LSTMFunction.higher_order
+        False
     """
 
     higher_order = True
