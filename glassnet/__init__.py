@@ -18,6 +18,7 @@ from glassnet.errors import (
     GlassnetError,
     GlassnetTypeError,
     GlassnetValueError,
+    HigherOrderError,
     ShapeError,
     UnknownIdentifierError,
 )
@@ -57,7 +58,7 @@ from glassnet.ops.shape import (
     transpose,
     unsqueeze,
 )
-from glassnet.gradcheck import gradcheck
+from glassnet.gradcheck import gradcheck, gradgradcheck
 from glassnet.explain import Trace, explain, trace
 from glassnet.ops.nn import erf
 from glassnet.functional import (

@@ -32,6 +32,10 @@ class FileFormatError(GlassnetError, ValueError):
     """A file that is truncated, corrupted, of another format or version, or mismatched."""
 
 
+class HigherOrderError(GlassnetError, RuntimeError):
+    """A ``create_graph=True`` backward met an op whose backward is first-order only."""
+
+
 class AnomalyError(GlassnetError, FloatingPointError):
     """An op produced NaN or inf while ``gn.detect_anomaly()`` was on."""
 

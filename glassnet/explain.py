@@ -80,7 +80,7 @@ class Trace:
         for y in outputs:
             if y.requires_grad:
                 y.retain_grad()
-        self._add(type(function).__name__, inputs, outputs)
+        self._add(function.op_name, inputs, outputs)
 
     def _add(self, op, inputs, outputs):
         for t in (*inputs, *outputs):
@@ -253,7 +253,7 @@ def explain(output, backward=True):
     t = Trace()
     for function in reversed(_topological_functions(output)):
         outputs = [ref() for ref in function.outputs]
-        t._add(type(function).__name__, function.inputs, [y for y in outputs if y is not None])
+        t._add(function.op_name, function.inputs, [y for y in outputs if y is not None])
     if backward and output.requires_grad:
         tensors = list(t._tensors.values()) + [output]
         saved = [(x, x.grad, x._retain_grad) for x in tensors]

@@ -576,17 +576,16 @@ kld = kullback_leibler_divergence = kl_divergence
 
 
 # ======================================================================== conv, pooling, ...
-# The layer maths of glassnet.ops.conv, .normalization and .recurrent, under their functional
-# names (``F.conv2d`` ...), so ``glassnet.functional`` is the one place to find them.
-from glassnet.ops.conv import (  # noqa: E402, F401
+# The layer maths of glassnet.ops.conv, .pooling, .normalization and .recurrent, under their
+# functional names (``F.conv2d`` ...), so ``glassnet.functional`` is the one place to find them.
+from glassnet.ops.conv import conv1d, conv2d  # noqa: E402, F401
+from glassnet.ops.normalization import batch_norm, layer_norm  # noqa: E402, F401
+from glassnet.ops.pooling import (  # noqa: E402, F401
     avg_pool1d,
     avg_pool2d,
-    conv1d,
-    conv2d,
     global_avg_pool2d,
     global_max_pool2d,
     max_pool1d,
     max_pool2d,
 )
-from glassnet.ops.normalization import batch_norm, layer_norm  # noqa: E402, F401
 from glassnet.ops.recurrent import gru, lstm, simple_rnn  # noqa: E402, F401

@@ -3,18 +3,34 @@
 A :class:`Tensor` wraps an ndarray (``.data``) and, when it was produced by an op while
 gradients are being recorded, remembers the :class:`Function` that made it (its *creator*).
 ``backward()`` walks those creators in reverse topological order and asks each one for the
-gradients of its inputs. Every op lives in ``glassnet/ops`` as a Function subclass with
-``forward`` (on arrays) and ``backward`` (on gradient Tensors) side by side; because backward
-is written with Tensor operations, ``backward(create_graph=True)`` records a graph of the
-gradient itself, and second derivatives come for free. :func:`grad` returns gradients instead
-of storing them in ``.grad`` (like ``torch.autograd.grad``).
+gradients of its inputs. :func:`grad` returns gradients instead of storing them in ``.grad``
+(like ``torch.autograd.grad``).
+
+Every op lives in ``glassnet/ops`` as a Function subclass with ``forward`` (on arrays) and
+``backward`` side by side. ``backward(create_graph=True)`` records the backward computation
+itself, so its gradients can be differentiated again (Hessian-vector products, gradient
+penalties). That is only correct for an op whose backward is itself built from differentiable
+ops while the graph is recorded; an op whose backward works on plain arrays declares
+``higher_order = False``, and a create_graph backward through it raises
+:class:`~glassnet.errors.HigherOrderError` naming it, instead of silently giving a wrong second
+derivative. ``gn.gradgradcheck`` checks second derivatives numerically.
+
+This module imports nothing from ``glassnet.ops``: op classes register themselves by name in
+:data:`_OPS` when ``glassnet.ops`` is imported (``glassnet/__init__.py`` does), and Tensor's
+operators and methods look them up there.
 """
 
 import weakref
 
 from glassnet.backend import xp
 from glassnet.config import config
-from glassnet.errors import AnomalyError, GlassnetError, GlassnetTypeError, ShapeError
+from glassnet.errors import (
+    AnomalyError,
+    GlassnetError,
+    GlassnetTypeError,
+    HigherOrderError,
+    ShapeError,
+)
 
 _NUMERIC_KINDS = "biuf"
 _SCALARS = (int, float, xp.integer, xp.floating)  # "weak" scalars: they take a tensor's dtype
@@ -22,6 +38,34 @@ _SCALARS = (int, float, xp.integer, xp.floating)  # "weak" scalars: they take a 
 # Callables hook(function, inputs, outputs) run after every op; ``gn.trace`` adds one. Empty
 # (and so free) unless a trace is active; suspended while backward() runs.
 _op_hooks = []
+
+# Name -> op class (every public Function subclass defined in glassnet, by class name) or
+# functional form (``register_op``) in glassnet.ops; filled as glassnet.ops is imported.
+_OPS = {}
+
+
+def register_op(op, name=None):
+    """Record a glassnet op class or functional form under ``name`` (default: its ``__name__``).
+
+    Tensor's operators and methods find their ops here, so that this module needs no import of
+    ``glassnet.ops``. Two different glassnet objects may not share a name.
+
+    Example:
+        >>> from glassnet.tensor import _OPS
+        >>> _OPS["AddFunction"].__module__
+        'glassnet.ops.math'
+    """
+    name = op.__name__ if name is None else name
+    existing = _OPS.get(name)
+    if existing is not None and (existing.__module__, existing.__qualname__) != (
+        op.__module__, op.__qualname__
+    ):
+        raise GlassnetError(
+            f"register_op: the name {name!r} is taken by {existing.__module__}."
+            f"{existing.__qualname__}; give {op.__module__}.{op.__qualname__} another name"
+        )
+    _OPS[name] = op
+    return op
 
 
 def _to_array(data, dtype=None):
@@ -117,7 +161,7 @@ class Tensor:
         if self.data.dtype not in (config.default_float, xp.int64, xp.bool_):
             extras.append(f"dtype={self.data.dtype}")
         if self.creator is not None:
-            extras.append(f"grad_fn={type(self.creator).__name__}")
+            extras.append(f"grad_fn={self.creator.op_name}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
@@ -138,9 +182,7 @@ class Tensor:
 
     def astype(self, dtype):
         """A differentiable cast to ``dtype``."""
-        from glassnet.ops.math import cast
-
-        return cast(self, dtype)
+        return _OPS["cast"](self, dtype)
 
     def float(self):
         return self.astype(config.default_float)
@@ -166,51 +208,51 @@ class Tensor:
         return id(self)
 
     # ----------------------------------------------------------------- operators
-    # (they call the op classes directly: one op is the hot path of every model)
+    # (they call the op classes directly, found by name: one op is the hot path of every model)
     def __add__(self, other):
-        return _math.Add()(self, as_tensor(other, like=self))
+        return _OPS["AddFunction"]()(self, as_tensor(other, like=self))
 
     def __radd__(self, other):
-        return _math.Add()(as_tensor(other, like=self), self)
+        return _OPS["AddFunction"]()(as_tensor(other, like=self), self)
 
     def __sub__(self, other):
-        return _math.Sub()(self, as_tensor(other, like=self))
+        return _OPS["SubFunction"]()(self, as_tensor(other, like=self))
 
     def __rsub__(self, other):
-        return _math.Sub()(as_tensor(other, like=self), self)
+        return _OPS["SubFunction"]()(as_tensor(other, like=self), self)
 
     def __mul__(self, other):
-        return _math.Mul()(self, as_tensor(other, like=self))
+        return _OPS["MulFunction"]()(self, as_tensor(other, like=self))
 
     def __rmul__(self, other):
-        return _math.Mul()(as_tensor(other, like=self), self)
+        return _OPS["MulFunction"]()(as_tensor(other, like=self), self)
 
     def __truediv__(self, other):
-        return _math.Div()(self, as_tensor(other, like=self))
+        return _OPS["DivFunction"]()(self, as_tensor(other, like=self))
 
     def __rtruediv__(self, other):
-        return _math.Div()(as_tensor(other, like=self), self)
+        return _OPS["DivFunction"]()(as_tensor(other, like=self), self)
 
     def __matmul__(self, other):
-        return _math.MatMul()(self, as_tensor(other, like=self))
+        return _OPS["MatMulFunction"]()(self, as_tensor(other, like=self))
 
     def __rmatmul__(self, other):
-        return _math.MatMul()(as_tensor(other, like=self), self)
+        return _OPS["MatMulFunction"]()(as_tensor(other, like=self), self)
 
     def __pow__(self, other):
-        return _math.power(self, other)
+        return _OPS["power"](self, other)
 
     def __rpow__(self, other):
-        return _math.power(as_tensor(other, like=self), self)
+        return _OPS["power"](as_tensor(other, like=self), self)
 
     def __neg__(self):
-        return _math.Neg()(self)
+        return _OPS["NegFunction"]()(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _math.abs(self)
+        return _OPS["abs"](self)
 
     # comparisons give boolean tensors and no gradient
     def __eq__(self, other):
@@ -232,72 +274,72 @@ class Tensor:
         return Tensor(self.data >= _raw(other))
 
     def __getitem__(self, index):
-        return _shape.getitem(self, index)
+        return _OPS["getitem"](self, index)
 
     # ----------------------------------------------------------------- methods
     def exp(self):
-        return _math.exp(self)
+        return _OPS["exp"](self)
 
     def log(self):
-        return _math.log(self)
+        return _OPS["log"](self)
 
     def sqrt(self):
-        return _math.sqrt(self)
+        return _OPS["sqrt"](self)
 
     def sin(self):
-        return _math.sin(self)
+        return _OPS["sin"](self)
 
     def cos(self):
-        return _math.cos(self)
+        return _OPS["cos"](self)
 
     def tanh(self):
-        return _math.tanh(self)
+        return _OPS["tanh"](self)
 
     def abs(self):
-        return _math.abs(self)
+        return _OPS["abs"](self)
 
     def clip(self, min=None, max=None):
-        return _math.clip(self, min, max)
+        return _OPS["clip"](self, min, max)
 
     def sum(self, axis=None, keepdims=False):
-        return _reduce.sum(self, axis, keepdims)
+        return _OPS["sum"](self, axis, keepdims)
 
     def mean(self, axis=None, keepdims=False):
-        return _reduce.mean(self, axis, keepdims)
+        return _OPS["mean"](self, axis, keepdims)
 
     def max(self, axis=None, keepdims=False):
-        return _reduce.max(self, axis, keepdims)
+        return _OPS["max"](self, axis, keepdims)
 
     def min(self, axis=None, keepdims=False):
-        return _reduce.min(self, axis, keepdims)
+        return _OPS["min"](self, axis, keepdims)
 
     def reshape(self, *shape):
-        return _shape.reshape(self, *shape)
+        return _OPS["reshape"](self, *shape)
 
     view = reshape
 
     def flatten(self):
-        return _shape.reshape(self, -1)
+        return _OPS["reshape"](self, -1)
 
     def transpose(self, *axes):
-        return _shape.transpose(self, *axes)
+        return _OPS["transpose"](self, *axes)
 
     def permute(self, *axes):
-        return _shape.transpose(self, *axes)
+        return _OPS["transpose"](self, *axes)
 
     def broadcast_to(self, *shape):
-        return _shape.broadcast_to(self, *shape)
+        return _OPS["broadcast_to"](self, *shape)
 
     expand = broadcast_to
 
     def sum_to(self, shape):
-        return _shape.sum_to(self, shape)
+        return _OPS["sum_to"](self, shape)
 
     def squeeze(self, axis=None):
-        return _shape.squeeze(self, axis)
+        return _OPS["squeeze"](self, axis)
 
     def unsqueeze(self, axis):
-        return _shape.unsqueeze(self, axis)
+        return _OPS["unsqueeze"](self, axis)
 
     def argmax(self, axis=None):
         return Tensor(self.data.argmax(axis=axis))
@@ -477,6 +519,8 @@ def _run_backward(root, grad, create_graph=False, capture=None):
             Tensor(xp.zeros(shape, dtype)) if g is None else g
             for g, (shape, dtype) in zip(gys, function.output_meta, strict=True)
         ]
+        if create_graph and not function.higher_order:
+            raise _first_order_only(function)
         try:
             if config.detect_anomaly:  # NaN/inf raise AnomalyError below: NumPy's warnings go
                 with xp.errstate(all="ignore"):
@@ -484,7 +528,7 @@ def _run_backward(root, grad, create_graph=False, capture=None):
             else:
                 gxs = function.backward(*gys)
         except AnomalyError as error:  # an op inside this backward made NaN/inf: name both
-            raise AnomalyError(f"in the backward of {type(function).__name__}: {error}") from None
+            raise AnomalyError(f"in the backward of {function.op_name}: {error}") from None
         if not isinstance(gxs, tuple):
             gxs = (gxs,)
         for x, gx in zip(function.inputs, gxs, strict=False):
@@ -494,12 +538,12 @@ def _run_backward(root, grad, create_graph=False, capture=None):
                 gx = gx.astype(x.data.dtype)
             if gx.shape != x.shape:
                 raise ShapeError(
-                    f"{type(function).__name__}.backward returned a gradient of shape "
+                    f"{function.op_name}.backward returned a gradient of shape "
                     f"{gx.shape} for an input of shape {x.shape}"
                 )
             if config.detect_anomaly and not xp.all(xp.isfinite(gx.data)):
                 raise AnomalyError(
-                    f"detect_anomaly: the backward of {type(function).__name__} produced "
+                    f"detect_anomaly: the backward of {function.op_name} produced "
                     f"NaN/inf in the gradient of an input of shape {x.shape}"
                 )
             if x.creator is None:
@@ -511,6 +555,20 @@ def _run_backward(root, grad, create_graph=False, capture=None):
                     deliver(x, gx)
 
 
+def _first_order_only(function):
+    """The HigherOrderError of a create_graph backward that meets a first-order-only op."""
+    cls = type(function)
+    hint = cls.higher_order_hint or (
+        "compose the computation from differentiable ops (gn.matmul, gn.exp, F.sigmoid ...) "
+        "where higher derivatives are needed"
+    )
+    return HigherOrderError(
+        f"{cls.__name__} ({cls.__module__}) is first-order only: its backward computes on "
+        f"arrays, so backward(create_graph=True) / grad(..., create_graph=True) through it "
+        f"cannot give higher derivatives. Instead: {hint}."
+    )
+
+
 class Function:
     """A differentiable operation: ``forward`` on arrays and ``backward`` on gradients.
 
@@ -518,7 +576,35 @@ class Function:
     ``backward(*grad_outputs) -> grad or tuple of grads`` (Tensors, one per input; ``None``
     for an input that takes no gradient). In backward, ``self.inputs`` holds the input
     Tensors and ``self.output()`` returns the (first) output Tensor.
+
+    Class attributes:
+        higher_order: True (the default) when backward, run while a graph is recorded
+            (``config.enable_grad`` is True only during a ``create_graph=True`` backward),
+            builds its gradients from differentiable ops, so that they can be differentiated
+            again. An op whose backward computes on plain arrays sets it to False; a
+            create_graph backward through it then raises :class:`HigherOrderError`.
+        higher_order_hint: what to use instead, appended to that error's message.
+        op_name: the name traces, reprs and error messages show: the class name without its
+            ``Function`` suffix (``MulFunction`` -> ``Mul``).
+
+    Example:
+        >>> import glassnet as gn
+        >>> y = gn.tensor(2.0, requires_grad=True) * 3
+        >>> type(y.creator).__name__, y.creator.op_name, y.creator.higher_order
+        ('MulFunction', 'Mul', True)
+        >>> gn.ops.recurrent.LSTMFunction.higher_order
+        False
     """
+
+    higher_order = True
+    higher_order_hint = ""
+    op_name = "Function"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.op_name = cls.__name__.removesuffix("Function") or cls.__name__
+        if cls.__module__.startswith("glassnet.") and not cls.__name__.startswith("_"):
+            register_op(cls)
 
     def __call__(self, *inputs):
         inputs = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
@@ -533,7 +619,7 @@ class Function:
             if isinstance(error, GlassnetError):
                 raise
             shapes = ", ".join(str(x.shape) for x in inputs)
-            raise ShapeError(f"{type(self).__name__}: {error} (input shapes {shapes})") from None
+            raise ShapeError(f"{self.op_name}: {error} (input shapes {shapes})") from None
         if isinstance(ys, tuple):
             outputs = tuple(Tensor(y if isinstance(y, xp.ndarray) else xp.asarray(y)) for y in ys)
         else:
@@ -543,7 +629,7 @@ class Function:
                 if y.data.dtype.kind == "f" and not xp.all(xp.isfinite(y.data)):
                     shapes = ", ".join(str(x.shape) for x in inputs)
                     raise AnomalyError(
-                        f"detect_anomaly: {type(self).__name__} produced NaN/inf in forward "
+                        f"detect_anomaly: {self.op_name} produced NaN/inf in forward "
                         f"(input shapes {shapes})"
                     )
         if config.enable_grad:
@@ -614,10 +700,3 @@ def tensor(data, dtype=None, requires_grad=False, name=None):
     """
     array = xp.array(_to_array(data, dtype), copy=True)
     return Tensor(array, requires_grad=requires_grad, name=name)
-
-
-# The ops modules import this one, so they are imported last; the Tensor methods above look
-# them up when called.
-from glassnet.ops import math as _math  # noqa: E402
-from glassnet.ops import reduce as _reduce  # noqa: E402
-from glassnet.ops import shape as _shape  # noqa: E402

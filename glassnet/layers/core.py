@@ -8,60 +8,11 @@ from glassnet.layers.base import Layer
 from glassnet.layers.input_spec import InputSpec, user_shape
 from glassnet.layers.serialization import dense_like_config, register_layer
 from glassnet.layers.symbolic import KerasTensor, Node
-from glassnet.tensor import Function, Tensor
+from glassnet.ops.dense import dense
+from glassnet.ops.nn import DropoutFunction
 
 
 # ------------------------------------------------------------------------ Dense
-class DenseFunction(Function):
-    """z = x @ W + b over the last axis of x, as one op (the Dense fast path).
-
-    Forward is one GEMM on x reshaped to (N, in); backward is one GEMM per operand:
-    dL/dW = x^T dL/dz, dL/db = sum_n dL/dz, dL/dx = dL/dz W^T, computed on arrays. When the
-    backward itself is recorded (``backward(create_graph=True)``) the same formulas run as
-    Tensor ops instead, so second derivatives still work.
-    """
-
-    def forward(self, x, kernel, *bias):
-        z = x.reshape(-1, x.shape[-1]) @ kernel if x.ndim != 2 else x @ kernel
-        if bias:
-            z += bias[0]
-        return z.reshape(x.shape[:-1] + (kernel.shape[1],)) if x.ndim != 2 else z
-
-    def backward(self, gz):
-        x, kernel = self.inputs[0], self.inputs[1]
-        has_bias = len(self.inputs) == 3
-        n_in, n_out = kernel.shape
-        if config.enable_grad:  # create_graph: differentiable version
-            g2, x2 = gz.reshape(-1, n_out), x.reshape(-1, n_in)
-            gx = (g2 @ kernel.T).reshape(x.shape) if x.requires_grad else None
-            gw = x2.T @ g2 if kernel.requires_grad else None
-            grads = (gx, gw)
-            if has_bias:
-                grads += (g2.sum(axis=0) if self.inputs[2].requires_grad else None,)
-            return grads
-        flat = x.ndim != 2  # reshape only when needed: the engine copies gradient views
-        g2 = gz.data.reshape(-1, n_out) if flat else gz.data
-        gx = gw = None
-        if x.requires_grad:
-            if flat:
-                gx = xp.empty(x.shape, dtype=g2.dtype)
-                xp.matmul(g2, kernel.data.T, out=gx.reshape(-1, n_in))
-            else:
-                gx = g2 @ kernel.data.T
-            gx = Tensor(gx)
-        if kernel.requires_grad:
-            gw = Tensor((x.data.reshape(-1, n_in) if flat else x.data).T @ g2)
-        if not has_bias:
-            return gx, gw
-        gb = Tensor(g2.sum(axis=0)) if self.inputs[2].requires_grad else None
-        return gx, gw, gb
-
-
-def dense(x, kernel, bias=None):
-    """Functional form of :class:`DenseFunction`: x @ kernel (+ bias) on the last axis."""
-    return DenseFunction()(x, kernel) if bias is None else DenseFunction()(x, kernel, bias)
-
-
 @register_layer
 class Dense(Layer):
     """Fully connected layer: a = f(z), z = x @ kernel + bias (on the last axis of x).
@@ -264,19 +215,6 @@ class Reshape(Layer):
 
 
 # ------------------------------------------------------------------------ Dropout
-class DropoutFunction(Function):
-    """y = x * m, where m = mask / (1 - rate) is fixed in forward;  dy/dx = m."""
-
-    def __init__(self, scaled_mask):
-        self.mask = scaled_mask
-
-    def forward(self, x):
-        return x * self.mask
-
-    def backward(self, gy):
-        return gy * Tensor(self.mask)
-
-
 @register_layer
 class Dropout(Layer):
     """Inverted dropout: in training, zero each input with probability ``rate`` and scale

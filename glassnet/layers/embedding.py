@@ -10,27 +10,8 @@ from glassnet.errors import GlassnetTypeError, GlassnetValueError
 from glassnet.layers.base import Layer
 from glassnet.layers.conv import positive_int
 from glassnet.layers.serialization import register_layer, serialize_initializer
-from glassnet.tensor import Function, Tensor
-
-
-class EmbeddingLookup(Function):
-    """y = W[indices];  dL/dW = scatter-add of dL/dy into the rows ``indices``.
-
-    First order only (backward on arrays).
-    """
-
-    def __init__(self, indices):
-        self.indices = indices
-
-    def forward(self, table):
-        return table[self.indices]
-
-    def backward(self, gy):
-        table = self.inputs[0]
-        g = xp.zeros(table.shape, dtype=gy.dtype)
-        flat = self.indices.reshape(-1)
-        xp.add.at(g, flat, gy.data.reshape(flat.size, table.shape[1]))
-        return Tensor(g)
+from glassnet.ops.embedding import EmbeddingLookupFunction
+from glassnet.tensor import Tensor
 
 
 def embedding_lookup(table, indices, name="embedding"):
@@ -60,7 +41,7 @@ def embedding_lookup(table, indices, name="embedding"):
             f"Layer '{name}': index {int(bad)} is out of range for input_dim={vocabulary} "
             f"(valid indices are 0..{vocabulary - 1})"
         )
-    return EmbeddingLookup(idx)(table)
+    return EmbeddingLookupFunction(idx)(table)
 
 
 @register_layer

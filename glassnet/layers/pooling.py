@@ -1,6 +1,6 @@
 """Pooling layers (Keras names): MaxPooling2D/1D, AveragePooling2D/1D and global pooling.
 
-The maths lives in :mod:`glassnet.ops.conv`. Pooling has no weights; ``strides`` default to
+The maths lives in :mod:`glassnet.ops.pooling`. Pooling has no weights; ``strides`` default to
 ``pool_size`` (non-overlapping windows), and 'same' padding follows Keras/TensorFlow (average
 pooling does not count padded cells).
 """
@@ -8,7 +8,7 @@ pooling does not count padded cells).
 from glassnet.layers.base import Layer
 from glassnet.layers.input_spec import InputSpec
 from glassnet.layers.serialization import register_layer
-from glassnet.ops.conv import (
+from glassnet.ops.pooling import (
     avg_pool1d,
     avg_pool2d,
     global_avg_pool2d,

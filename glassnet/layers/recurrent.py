@@ -177,7 +177,7 @@ class SimpleRNN(_RNN):
         super().__init__(units, activation=activation, **kwargs)
 
     def _run(self, inputs, states):
-        op = R.SimpleRNN(**self._op_kwargs())
+        op = R.SimpleRNNFunction(**self._op_kwargs())
         return op(inputs, self.kernel, self.recurrent_kernel, self._bias_tensor(inputs),
                   states[0])
 
@@ -228,7 +228,7 @@ class LSTM(_RNN):
         return {**super()._op_kwargs(), "recurrent_activation": self.recurrent_activation}
 
     def _run(self, inputs, states):
-        op = R.LSTM(**self._op_kwargs())
+        op = R.LSTMFunction(**self._op_kwargs())
         return op(inputs, self.kernel, self.recurrent_kernel, self._bias_tensor(inputs),
                   states[0], states[1])
 
@@ -267,7 +267,7 @@ class GRU(_RNN):
         return {**super()._op_kwargs(), "recurrent_activation": self.recurrent_activation}
 
     def _run(self, inputs, states):
-        op = R.GRU(self.reset_after, **self._op_kwargs())
+        op = R.GRUFunction(self.reset_after, **self._op_kwargs())
         return op(inputs, self.kernel, self.recurrent_kernel, self._bias_tensor(inputs),
                   states[0])
 

@@ -9,7 +9,7 @@ import builtins
 
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError, ShapeError
-from glassnet.tensor import Function, Tensor, as_tensor
+from glassnet.tensor import Function, Tensor, as_tensor, register_op
 
 
 def _pair(a, b):
@@ -21,7 +21,7 @@ def _pair(a, b):
 
 
 # ------------------------------------------------------------------------ arithmetic
-class Add(Function):
+class AddFunction(Function):
     """y = a + b;  dy/da = 1, dy/db = 1."""
 
     def forward(self, a, b):
@@ -32,7 +32,7 @@ class Add(Function):
         return gy.sum_to(a.shape), gy.sum_to(b.shape)
 
 
-class Sub(Function):
+class SubFunction(Function):
     """y = a - b;  dy/da = 1, dy/db = -1."""
 
     def forward(self, a, b):
@@ -43,7 +43,7 @@ class Sub(Function):
         return gy.sum_to(a.shape), (-gy).sum_to(b.shape)
 
 
-class Mul(Function):
+class MulFunction(Function):
     """y = a * b;  dy/da = b, dy/db = a."""
 
     def forward(self, a, b):
@@ -54,7 +54,7 @@ class Mul(Function):
         return (gy * b).sum_to(a.shape), (gy * a).sum_to(b.shape)
 
 
-class Div(Function):
+class DivFunction(Function):
     """y = a / b;  dy/da = 1/b, dy/db = -a/b^2."""
 
     def forward(self, a, b):
@@ -66,7 +66,7 @@ class Div(Function):
         return ga.sum_to(a.shape), (-ga * a / b).sum_to(b.shape)
 
 
-class Neg(Function):
+class NegFunction(Function):
     """y = -x;  dy/dx = -1."""
 
     def forward(self, x):
@@ -76,7 +76,7 @@ class Neg(Function):
         return -gy
 
 
-class PowScalar(Function):
+class PowScalarFunction(Function):
     """y = x^c for a constant c;  dy/dx = c x^(c-1)."""
 
     def __init__(self, exponent):
@@ -92,7 +92,7 @@ class PowScalar(Function):
         return gy * self.c * x ** (self.c - 1)
 
 
-class Pow(Function):
+class PowFunction(Function):
     """y = a^b for tensors;  dy/da = b a^(b-1), dy/db = a^b ln a."""
 
     def forward(self, a, b):
@@ -105,7 +105,7 @@ class Pow(Function):
         return ga, gb
 
 
-class Cast(Function):
+class CastFunction(Function):
     """y = x converted to another dtype;  the gradient is cast back."""
 
     def __init__(self, dtype):
@@ -119,7 +119,7 @@ class Cast(Function):
 
 
 # ------------------------------------------------------------------------ elementary functions
-class Exp(Function):
+class ExpFunction(Function):
     """y = e^x;  dy/dx = y."""
 
     def forward(self, x):
@@ -129,7 +129,7 @@ class Exp(Function):
         return gy * self.output()
 
 
-class Log(Function):
+class LogFunction(Function):
     """y = ln x;  dy/dx = 1/x."""
 
     def forward(self, x):
@@ -139,7 +139,7 @@ class Log(Function):
         return gy / self.inputs[0]
 
 
-class Sqrt(Function):
+class SqrtFunction(Function):
     """y = sqrt(x);  dy/dx = 1 / (2 y)."""
 
     def forward(self, x):
@@ -149,7 +149,7 @@ class Sqrt(Function):
         return gy / (2 * self.output())
 
 
-class Sin(Function):
+class SinFunction(Function):
     """y = sin x;  dy/dx = cos x."""
 
     def forward(self, x):
@@ -159,7 +159,7 @@ class Sin(Function):
         return gy * cos(self.inputs[0])
 
 
-class Cos(Function):
+class CosFunction(Function):
     """y = cos x;  dy/dx = -sin x."""
 
     def forward(self, x):
@@ -169,7 +169,7 @@ class Cos(Function):
         return gy * -sin(self.inputs[0])
 
 
-class Tanh(Function):
+class TanhFunction(Function):
     """y = tanh x;  dy/dx = 1 - y^2."""
 
     def forward(self, x):
@@ -180,7 +180,7 @@ class Tanh(Function):
         return gy * (1 - y * y)
 
 
-class Abs(Function):
+class AbsFunction(Function):
     """y = |x|;  dy/dx = sign(x) (0 at 0)."""
 
     def forward(self, x):
@@ -190,7 +190,7 @@ class Abs(Function):
         return gy * Tensor(xp.sign(self.inputs[0].data))
 
 
-class Maximum(Function):
+class MaximumFunction(Function):
     """y = max(a, b) elementwise;  the gradient goes to the larger (split evenly on ties)."""
 
     def forward(self, a, b):
@@ -203,7 +203,7 @@ class Maximum(Function):
         return (gy * wa).sum_to(a.shape), (gy * (1 - wa)).sum_to(b.shape)
 
 
-class Minimum(Function):
+class MinimumFunction(Function):
     """y = min(a, b) elementwise;  the gradient goes to the smaller (split evenly on ties)."""
 
     def forward(self, a, b):
@@ -216,7 +216,7 @@ class Minimum(Function):
         return (gy * wa).sum_to(a.shape), (gy * (1 - wa)).sum_to(b.shape)
 
 
-class Clip(Function):
+class ClipFunction(Function):
     """y = min(max(x, lo), hi);  dy/dx = 1 inside [lo, hi], 0 outside."""
 
     def __init__(self, lo, hi):
@@ -235,7 +235,7 @@ class Clip(Function):
         return gy * Tensor(inside.astype(gy.dtype))
 
 
-class Where(Function):
+class WhereFunction(Function):
     """y = a where condition else b;  the gradient flows to the chosen side."""
 
     def __init__(self, condition):
@@ -251,7 +251,7 @@ class Where(Function):
 
 
 # ------------------------------------------------------------------------ matmul
-class MatMul(Function):
+class MatMulFunction(Function):
     """Y = A @ B (NumPy matmul semantics);  dL/dA = dL/dY @ B^T,  dL/dB = A^T @ dL/dY."""
 
     def forward(self, a, b):
@@ -290,92 +290,103 @@ class MatMul(Function):
 
 # ------------------------------------------------------------------------ functional forms
 def add(a, b):
-    return Add()(*_pair(a, b))
+    return AddFunction()(*_pair(a, b))
 
 
 def sub(a, b):
-    return Sub()(*_pair(a, b))
+    return SubFunction()(*_pair(a, b))
 
 
 def mul(a, b):
-    return Mul()(*_pair(a, b))
+    return MulFunction()(*_pair(a, b))
 
 
 def div(a, b):
-    return Div()(*_pair(a, b))
+    return DivFunction()(*_pair(a, b))
 
 
 def neg(x):
-    return Neg()(x)
+    return NegFunction()(x)
 
 
+@register_op
 def power(x, exponent):
     """x ** exponent; a constant exponent takes the cheaper PowScalar path."""
     if isinstance(exponent, (int, float, xp.integer, xp.floating)) and not isinstance(
         exponent, bool
     ):
-        return PowScalar(exponent.item() if isinstance(exponent, xp.generic) else exponent)(x)
-    return Pow()(*_pair(x, exponent))
+        constant = exponent.item() if isinstance(exponent, xp.generic) else exponent
+        return PowScalarFunction(constant)(x)
+    return PowFunction()(*_pair(x, exponent))
 
 
+@register_op
 def cast(x, dtype):
-    return Cast(dtype)(x)
+    return CastFunction(dtype)(x)
 
 
+@register_op
 def exp(x):
     """e^x, elementwise."""
-    return Exp()(x)
+    return ExpFunction()(x)
 
 
+@register_op
 def log(x):
     """Natural logarithm, elementwise."""
-    return Log()(x)
+    return LogFunction()(x)
 
 
+@register_op
 def sqrt(x):
-    return Sqrt()(x)
+    return SqrtFunction()(x)
 
 
+@register_op
 def sin(x):
-    return Sin()(x)
+    return SinFunction()(x)
 
 
+@register_op
 def cos(x):
-    return Cos()(x)
+    return CosFunction()(x)
 
 
+@register_op
 def tanh(x):
-    return Tanh()(x)
+    return TanhFunction()(x)
 
 
+@register_op
 def abs(x):  # noqa: A001 - mirrors numpy.abs
-    return Abs()(x)
+    return AbsFunction()(x)
 
 
 def maximum(a, b):
-    return Maximum()(*_pair(a, b))
+    return MaximumFunction()(*_pair(a, b))
 
 
 def minimum(a, b):
-    return Minimum()(*_pair(a, b))
+    return MinimumFunction()(*_pair(a, b))
 
 
+@register_op
 def clip(x, min=None, max=None):  # noqa: A002 - NumPy/PyTorch argument names
     """Clip to [min, max]; either bound may be None."""
     if min is None and max is None:
         raise GlassnetValueError("clip: give at least one of min and max")
     if min is not None and max is not None and builtins.max(min, max) != max:
         raise GlassnetValueError(f"clip: min ({min}) must not exceed max ({max})")
-    return Clip(min, max)(x)
+    return ClipFunction(min, max)(x)
 
 
 def where(condition, a, b):
     """Elementwise choice: a where condition is true, else b (gradients follow the choice)."""
     condition = condition.data if isinstance(condition, Tensor) else xp.asarray(condition)
     a, b = _pair(a, b)
-    return Where(condition.astype(bool))(a, b)
+    return WhereFunction(condition.astype(bool))(a, b)
 
 
 def matmul(a, b):
     """Matrix product with NumPy's rules (1-D operands, batched broadcasting)."""
-    return MatMul()(*_pair(a, b))
+    return MatMulFunction()(*_pair(a, b))

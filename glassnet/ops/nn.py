@@ -1,16 +1,18 @@
-"""Neural-network primitives: activations and fused, numerically stable losses.
+"""Neural-network primitives: activations, dropout and fused, numerically stable losses.
 
 Each op is a :class:`~glassnet.tensor.Function` with ``forward`` (on arrays) and ``backward``
-(on gradient Tensors) side by side, and the derivative it implements in its docstring.
+(on gradient Tensors) side by side, and the derivative it implements in its docstring. The
+array formulas come from :mod:`glassnet.ops.activation_arrays`.
 
 Activation backwards are written with Tensor operations on the op's input or output, so
-``backward(create_graph=True)`` gives correct second derivatives (sigmoid, softplus, softmax,
+``backward(create_graph=True)`` gives correct higher derivatives (sigmoid, softplus, softmax,
 log-softmax, elu, gelu, swish). Piecewise-linear activations (relu, leaky relu, step) multiply
-by a constant mask, whose own derivative is zero almost everywhere — also exact.
+by a constant mask, whose own derivative is zero almost everywhere: also exact.
 
 The three fused losses (softmax cross-entropy with dense or sparse targets and sigmoid binary
-cross-entropy, all from logits) compute their backward on arrays for speed: they are
-**first-order only** (their gradient is not itself differentiable).
+cross-entropy, all from logits) compute their backward on arrays on the first-order path, for
+speed; while a create_graph backward records, the same formulas run as Tensor ops (softmax,
+sigmoid and log-softmax ops), so they are differentiable to any order too.
 
 float32 inputs give float32 outputs and gradients: constants are cast to the input's dtype.
 """
@@ -20,6 +22,7 @@ import math
 from glassnet.backend import xp
 from glassnet.config import config
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.ops import activation_arrays as arrays
 from glassnet.tensor import Function, Tensor, as_tensor
 
 _SQRT_2 = math.sqrt(2.0)
@@ -28,34 +31,7 @@ _GELU_TANH_C = math.sqrt(2.0 / math.pi)
 _GELU_TANH_A = 0.044715
 
 
-# ------------------------------------------------------------------------ array helpers
-def _sigmoid_array(x):
-    """sigma(x) = 1 / (1 + e^-x). For x below about -88 (float32) e^-x overflows to inf and
-    1 / (1 + inf) = 0, the correct limit, so the overflow is silenced rather than avoided
-    (four times faster than a two-branch formula, and exact wherever the result is nonzero).
-    """
-    with xp.errstate(over="ignore"):
-        e = xp.asarray(xp.exp(-x))
-    e += 1
-    return xp.reciprocal(e, out=e)
-
-
-def _softplus_array(x):
-    """ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|) (never overflows)."""
-    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
-
-
-def _log_softmax_array(x, axis):
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-def _softmax_array(x, axis):
-    e = xp.exp(x - x.max(axis=axis, keepdims=True))
-    e /= e.sum(axis=axis, keepdims=True)
-    return e
-
-
+# ------------------------------------------------------------------------ erf on arrays
 # Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7, the float32 resolution near 1).
 _AS_P = 0.3275911
 _AS_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
@@ -86,18 +62,18 @@ def _const(value, like):
 
 
 # ------------------------------------------------------------------------ activations
-class Sigmoid(Function):
+class SigmoidFunction(Function):
     """y = 1 / (1 + e^-x);  dy/dx = y (1 - y).  Stable for large |x| (no overflow)."""
 
     def forward(self, x):
-        return _sigmoid_array(x)
+        return arrays.sigmoid(x)
 
     def backward(self, gy):
         y = self.output()
         return gy * y * (1 - y)
 
 
-class ReLU(Function):
+class ReLUFunction(Function):
     """y = max(x, 0);  dy/dx = 1 if x > 0 else 0."""
 
     def forward(self, x):
@@ -110,7 +86,7 @@ class ReLU(Function):
         return Tensor(xp.multiply(gy.data, mask, dtype=gy.dtype))  # one pass, no float mask
 
 
-class LeakyReLU(Function):
+class LeakyReLUFunction(Function):
     """y = x if x > 0 else alpha x;  dy/dx = 1 if x > 0 else alpha."""
 
     def __init__(self, alpha=0.2):
@@ -125,7 +101,7 @@ class LeakyReLU(Function):
         return gy * Tensor(slope)
 
 
-class ELU(Function):
+class ELUFunction(Function):
     """y = x if x > 0 else alpha (e^x - 1);  dy/dx = 1 if x > 0 else y + alpha."""
 
     def __init__(self, alpha=1.0):
@@ -141,17 +117,17 @@ class ELU(Function):
         return gy * (positive + (1 - positive) * (y + self.alpha))
 
 
-class Softplus(Function):
+class SoftplusFunction(Function):
     """y = ln(1 + e^x);  dy/dx = sigmoid(x).  Computed as max(x, 0) + ln(1 + e^-|x|)."""
 
     def forward(self, x):
-        return _softplus_array(x)
+        return arrays.softplus(x)
 
     def backward(self, gy):
         return gy * sigmoid(self.inputs[0])
 
 
-class Softmax(Function):
+class SoftmaxFunction(Function):
     """y_i = e^(x_i - m) / sum_j e^(x_j - m) along ``axis`` (m = max, for stability).
 
     Backward (Jacobian-vector product): dL/dx = y * (g - sum(g * y, axis)).
@@ -161,14 +137,14 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        return _softmax_array(x, self.axis)
+        return arrays.softmax(x, self.axis)
 
     def backward(self, gy):
         y = self.output()
         return y * (gy - (gy * y).sum(axis=self.axis, keepdims=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmaxFunction(Function):
     """y_i = x_i - m - ln sum_j e^(x_j - m) along ``axis`` (m = max);
 
     Backward: dL/dx = g - softmax(x) * sum(g, axis), with softmax(x) = e^y.
@@ -178,14 +154,14 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        return _log_softmax_array(x, self.axis)
+        return arrays.log_softmax(x, self.axis)
 
     def backward(self, gy):
         y = self.output()
         return gy - y.exp() * gy.sum(axis=self.axis, keepdims=True)
 
 
-class Erf(Function):
+class ErfFunction(Function):
     """y = erf(x);  dy/dx = 2/sqrt(pi) e^(-x^2)."""
 
     def forward(self, x):
@@ -196,7 +172,7 @@ class Erf(Function):
         return gy * (2 / math.sqrt(math.pi)) * (-(x * x)).exp()
 
 
-class GELU(Function):
+class GELUFunction(Function):
     """Gaussian error linear unit, exact form: y = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)).
 
     dy/dx = Phi(x) + x phi(x), with phi(x) = e^(-x^2/2) / sqrt(2 pi).
@@ -216,7 +192,7 @@ class GELU(Function):
         return gy * (cdf + x * pdf)
 
 
-class GELUTanh(Function):
+class GELUTanhFunction(Function):
     """GELU, tanh approximation: y = 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3).
 
     dy/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2), t = tanh(u).
@@ -233,11 +209,11 @@ class GELUTanh(Function):
         return gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
 
 
-class Swish(Function):
+class SwishFunction(Function):
     """Swish / SiLU: y = x sigmoid(x);  dy/dx = s (1 + x (1 - s)), s = sigmoid(x)."""
 
     def forward(self, x):
-        return x * _sigmoid_array(x)
+        return x * arrays.sigmoid(x)
 
     def backward(self, gy):
         x = self.inputs[0]
@@ -245,7 +221,7 @@ class Swish(Function):
         return gy * s * (1 + x * (1 - s))
 
 
-class Step(Function):
+class StepFunction(Function):
     """Heaviside step: y = 1 if x > 0 else 0;  dy/dx = 0 (no gradient flows through it)."""
 
     def forward(self, x):
@@ -255,7 +231,7 @@ class Step(Function):
         return gy * 0
 
 
-class HardSigmoid(Function):
+class HardSigmoidFunction(Function):
     """y = clip(x / 6 + 1/2, 0, 1) (Keras 3);  dy/dx = 1/6 on -3 < x < 3, else 0."""
 
     def forward(self, x):
@@ -266,26 +242,50 @@ class HardSigmoid(Function):
         return gy * Tensor(((x > -3) & (x < 3)).astype(gy.dtype) / gy.dtype.type(6))
 
 
+# ------------------------------------------------------------------------ dropout
+class DropoutFunction(Function):
+    """Inverted dropout: y = x * m, m = keep_mask / (1 - rate) fixed in forward;  dy/dx = m.
+
+    The backward multiplies by the constant m, so it is differentiable to any order.
+    """
+
+    def __init__(self, scaled_mask):
+        self.mask = scaled_mask
+
+    def forward(self, x):
+        return x * self.mask
+
+    def backward(self, gy):
+        return gy * Tensor(self.mask)
+
+
 # ------------------------------------------------------------------------ fused losses
-class SoftmaxCrossEntropy(Function):
+class SoftmaxCrossEntropyFunction(Function):
     """Per-sample cross-entropy of a probability target and softmax(logits) along ``axis``.
 
     loss = -sum_i t_i log softmax(z)_i = sum_i t_i (lse(z) - z_i), lse = log-sum-exp (shifted
     by the max, so any finite logits give finite losses).
 
-    Backward (first-order only, computed on arrays): dL/dz = g (softmax(z) sum_i t_i - t);
-    for one-hot or probability targets this is g (softmax(z) - t). dL/dt = -g log softmax(z).
+    Backward: dL/dz = g (softmax(z) sum_i t_i - t); for one-hot or probability targets this
+    is g (softmax(z) - t). dL/dt = -g log softmax(z). On arrays on the first-order path, as
+    Tensor ops (differentiable again) under create_graph.
     """
 
     def __init__(self, axis=-1):
         self.axis = axis
 
     def forward(self, z, t):
-        self._log_p = _log_softmax_array(z, self.axis)
+        self._log_p = arrays.log_softmax(z, self.axis)
         return -(t * self._log_p).sum(axis=self.axis)
 
     def backward(self, gy):
         z, t = self.inputs
+        if config.enable_grad:  # create_graph: the same formulas from differentiable ops
+            axis = self.axis % z.ndim
+            g = gy.unsqueeze(axis)
+            gz = g * (softmax(z, axis) * t.sum(axis=axis, keepdims=True) - t)
+            gt = -g * log_softmax(z, axis) if t.requires_grad else None
+            return gz, gt
         g = xp.expand_dims(gy.data, self.axis)
         t_sum = t.data.sum(axis=self.axis, keepdims=True)
         gz = (xp.exp(self._log_p) * t_sum - t.data) * g
@@ -293,22 +293,26 @@ class SoftmaxCrossEntropy(Function):
         return Tensor(gz.astype(z.dtype, copy=False)), gt
 
 
-class SparseSoftmaxCrossEntropy(Function):
+class SparseSoftmaxCrossEntropyFunction(Function):
     """Per-sample cross-entropy of integer class labels and softmax(logits) on the last axis.
 
     loss = lse(z) - z_label (lse = max-shifted log-sum-exp).
 
-    Backward (first-order only, computed on arrays): dL/dz = g (softmax(z) - onehot(label));
-    labels get no gradient.
+    Backward: dL/dz = g (softmax(z) - onehot(label)); labels get no gradient. On arrays on
+    the first-order path, as Tensor ops (differentiable again) under create_graph.
     """
 
     def forward(self, z, labels):
-        self._log_p = _log_softmax_array(z, -1)
+        self._log_p = arrays.log_softmax(z, -1)
         picked = xp.take_along_axis(self._log_p, labels[..., None], axis=-1)[..., 0]
         return -picked
 
     def backward(self, gy):
         z, labels = self.inputs
+        if config.enable_grad:  # create_graph: the same formula from differentiable ops
+            classes = xp.arange(z.shape[-1])
+            onehot = Tensor((labels.data[..., None] == classes).astype(z.dtype))
+            return gy.unsqueeze(-1) * (softmax(z, -1) - onehot), None
         gz = xp.exp(self._log_p)
         xp.put_along_axis(
             gz, labels.data[..., None],
@@ -318,21 +322,24 @@ class SparseSoftmaxCrossEntropy(Function):
         return Tensor(gz.astype(z.dtype, copy=False)), None
 
 
-class SigmoidBinaryCrossEntropy(Function):
+class SigmoidBinaryCrossEntropyFunction(Function):
     """Elementwise binary cross-entropy of targets t and sigmoid(logits z).
 
     loss = -(t ln s + (1 - t) ln(1 - s)), s = sigmoid(z), computed stably as
     max(z, 0) - z t + ln(1 + e^-|z|).
 
-    Backward (first-order only, on arrays): dL/dz = g (sigmoid(z) - t);  dL/dt = -g z.
+    Backward: dL/dz = g (sigmoid(z) - t);  dL/dt = -g z. On arrays on the first-order path,
+    as Tensor ops (differentiable again) under create_graph.
     """
 
     def forward(self, z, t):
-        return xp.maximum(z, 0) - z * t + xp.log1p(xp.exp(-xp.abs(z)))
+        return arrays.sigmoid_binary_cross_entropy(z, t)
 
     def backward(self, gy):
         z, t = self.inputs
-        gz = (_sigmoid_array(z.data) - t.data) * gy.data
+        if config.enable_grad:  # create_graph: the same formulas from differentiable ops
+            return gy * (sigmoid(z) - t), (-gy * z if t.requires_grad else None)
+        gz = (arrays.sigmoid(z.data) - t.data) * gy.data
         gt = Tensor((-z.data * gy.data).astype(t.dtype, copy=False)) if t.requires_grad else None
         return Tensor(gz.astype(z.dtype, copy=False)), gt
 
@@ -340,62 +347,62 @@ class SigmoidBinaryCrossEntropy(Function):
 # ------------------------------------------------------------------------ functional forms
 def sigmoid(x):
     """Logistic sigmoid 1 / (1 + e^-x) (stable for large |x|)."""
-    return Sigmoid()(x)
+    return SigmoidFunction()(x)
 
 
 def relu(x):
     """max(x, 0)."""
-    return ReLU()(x)
+    return ReLUFunction()(x)
 
 
 def leaky_relu(x, alpha=0.2):
     """x if x > 0 else alpha x."""
-    return LeakyReLU(alpha)(x)
+    return LeakyReLUFunction(alpha)(x)
 
 
 def elu(x, alpha=1.0):
     """x if x > 0 else alpha (e^x - 1)."""
-    return ELU(alpha)(x)
+    return ELUFunction(alpha)(x)
 
 
 def softplus(x):
     """ln(1 + e^x) (stable)."""
-    return Softplus()(x)
+    return SoftplusFunction()(x)
 
 
 def softmax(x, axis=-1):
     """Softmax along ``axis`` (max-shifted)."""
-    return Softmax(axis)(x)
+    return SoftmaxFunction(axis)(x)
 
 
 def log_softmax(x, axis=-1):
     """Log of softmax along ``axis`` (max-shifted log-sum-exp)."""
-    return LogSoftmax(axis)(x)
+    return LogSoftmaxFunction(axis)(x)
 
 
 def erf(x):
     """The error function, differentiable."""
-    return Erf()(x)
+    return ErfFunction()(x)
 
 
 def gelu(x, approximate=False):
     """GELU: exact erf form by default, tanh approximation when ``approximate=True``."""
-    return GELUTanh()(x) if approximate else GELU()(x)
+    return GELUTanhFunction()(x) if approximate else GELUFunction()(x)
 
 
 def swish(x):
     """x sigmoid(x) (also called SiLU)."""
-    return Swish()(x)
+    return SwishFunction()(x)
 
 
 def step(x):
     """Heaviside step (1 where x > 0, else 0); zero gradient."""
-    return Step()(x)
+    return StepFunction()(x)
 
 
 def hard_sigmoid(x):
     """clip(x / 6 + 1/2, 0, 1)."""
-    return HardSigmoid()(x)
+    return HardSigmoidFunction()(x)
 
 
 def _check_pair(name, z, t):
@@ -416,7 +423,7 @@ def softmax_cross_entropy(logits, target, axis=-1):
     if t.dtype != z.dtype:
         t = Tensor(t.data.astype(z.dtype))
     _check_pair("softmax_cross_entropy", z, t)
-    return SoftmaxCrossEntropy(axis)(z, t)
+    return SoftmaxCrossEntropyFunction(axis)(z, t)
 
 
 def sparse_softmax_cross_entropy(logits, labels):
@@ -442,7 +449,7 @@ def sparse_softmax_cross_entropy(logits, labels):
             f"sparse_softmax_cross_entropy: labels must lie in [0, {n_classes}), got values "
             f"in [{labels_array.min()}, {labels_array.max()}]"
         )
-    return SparseSoftmaxCrossEntropy()(z, Tensor(labels_array.astype(xp.intp, copy=False)))
+    return SparseSoftmaxCrossEntropyFunction()(z, Tensor(labels_array.astype(xp.intp, copy=False)))
 
 
 def sigmoid_binary_cross_entropy(logits, target):
@@ -452,4 +459,4 @@ def sigmoid_binary_cross_entropy(logits, target):
     if t.dtype != z.dtype:
         t = Tensor(t.data.astype(z.dtype))
     _check_pair("sigmoid_binary_cross_entropy", z, t)
-    return SigmoidBinaryCrossEntropy()(z, t)
+    return SigmoidBinaryCrossEntropyFunction()(z, t)

@@ -12,10 +12,12 @@ and share one fused backward (with g = dL/dy * gamma):
 
 Batch normalization (training) normalizes over every axis but the channel axis; at inference it
 uses the moving statistics. Layer normalization normalizes each sample over its feature axes.
-The fused ops compute backward on arrays: first order only.
+The fused backward runs on arrays on the first-order path; while a create_graph backward
+records, the same formulas run as Tensor ops, so normalization is differentiable to any order.
 """
 
 from glassnet.backend import xp
+from glassnet.config import config
 from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.tensor import Function, Tensor, as_tensor
 
@@ -30,11 +32,11 @@ def _axes(axis, ndim, name):
     return tuple(sorted(set(out)))
 
 
-class Normalize(Function):
+class NormalizeFunction(Function):
     """y = gamma * (x - mean_A x) / sqrt(var_A x + eps) + beta over ``reduce_axes`` A.
 
     gamma and beta are broadcastable to x (their shape has 1 on the reduced axes).
-    First order only (backward on arrays).
+    Backward on arrays, or as Tensor ops under create_graph (differentiable again).
     """
 
     def __init__(self, reduce_axes, epsilon):
@@ -50,6 +52,8 @@ class Normalize(Function):
 
     def backward(self, gy):
         x, gamma, beta = self.inputs
+        if config.enable_grad:  # create_graph: the same formulas from differentiable ops
+            return self._backward_graph(gy)
         gy = gy.data
         param_axes = tuple(i for i in range(gy.ndim) if gamma.shape[i] == 1 and gy.shape[i] != 1)
         ggamma = gbeta = gx = None
@@ -63,6 +67,26 @@ class Normalize(Function):
             mean_g = g.mean(axis=self.axes, keepdims=True)
             mean_gx = (g * self.x_hat).mean(axis=self.axes, keepdims=True)
             gx = Tensor(self.inv_std * (g - mean_g - self.x_hat * mean_gx))
+        return gx, ggamma, gbeta
+
+
+    def _backward_graph(self, gy):
+        """The fused backward as Tensor ops, with x_hat and 1/std recomputed from x."""
+        x, gamma, beta = self.inputs
+        centered = x - x.mean(axis=self.axes, keepdims=True)
+        variance = (centered * centered).mean(axis=self.axes, keepdims=True)
+        inv_std = (variance + self.epsilon) ** -0.5
+        x_hat = centered * inv_std
+        gx = ggamma = gbeta = None
+        if x.requires_grad:
+            g = gy * gamma
+            mean_g = g.mean(axis=self.axes, keepdims=True)
+            mean_gx = (g * x_hat).mean(axis=self.axes, keepdims=True)
+            gx = inv_std * (g - mean_g - x_hat * mean_gx)
+        if gamma.requires_grad:
+            ggamma = (gy * x_hat).sum_to(gamma.shape)
+        if beta.requires_grad:
+            gbeta = gy.sum_to(beta.shape)
         return gx, ggamma, gbeta
 
 
@@ -111,7 +135,7 @@ def batch_norm(x, gamma=None, beta=None, moving_mean=None, moving_variance=None,
     gamma = _param(gamma, shape, x.dtype, 1.0)
     beta = _param(beta, shape, x.dtype, 0.0)
     if training:
-        op = Normalize(reduce_axes, epsilon)
+        op = NormalizeFunction(reduce_axes, epsilon)
         y = op(x, gamma, beta)
         for moving, batch in ((moving_mean, op.mean), (moving_variance, op.var)):
             if moving is not None:
@@ -151,4 +175,4 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     shape = tuple(x.shape[i] if i in axes else 1 for i in range(x.ndim))
     gamma = _param(gamma, shape, x.dtype, 1.0)
     beta = _param(beta, shape, x.dtype, 0.0)
-    return Normalize(axes, epsilon)(x, gamma, beta)
+    return NormalizeFunction(axes, epsilon)(x, gamma, beta)

@@ -32,52 +32,19 @@ With ``reset_after=False``: bias (3u,), ``hh = phi(x_h + (r * h_{t-1}) U_h)``.
 ``go_backwards`` processes the sequence in reverse and, like Keras, returns the output sequence
 in that processed (reversed) order. ``mask`` (N, T) booleans skip steps like Keras's masking:
 at a masked step the state (h, and c for the LSTM) and the output stay those of the previous
-step, ``h_t = h_{t-1} + m_t (h_new - h_{t-1})``. These fused ops compute backward on arrays:
-first order only.
+step, ``h_t = h_{t-1} + m_t (h_new - h_{t-1})``.
+
+These fused ops compute backward (through time) on arrays: they are first order only
+(``higher_order = False``), and a create_graph backward through them raises HigherOrderError.
 """
 
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError, ShapeError
+from glassnet.ops.activation_arrays import IN_PLACE, sigmoid_, sigmoid_of_exponent_, tanh_
 from glassnet.tensor import Function, Tensor, as_tensor
 
-
-# ------------------------------------------------------------------------ activations on arrays
-def _sigmoid_(z):
-    """In place: z <- 1 / (1 + e^-z) (e^-z may overflow to inf, giving the right limit 0)."""
-    with xp.errstate(over="ignore"):
-        xp.negative(z, out=z)
-        xp.exp(z, out=z)
-    z += 1.0
-    return xp.reciprocal(z, out=z)
-
-
-def _sigmoid_of_exponent_(e):
-    """In place: e <- 1 / (1 + exp(e)), the sigmoid of -e."""
-    with xp.errstate(over="ignore"):
-        xp.exp(e, out=e)
-    e += 1.0
-    return xp.reciprocal(e, out=e)
-
-
-def _tanh_(z):
-    return xp.tanh(z, out=z)
-
-
-def _relu_(z):
-    return xp.maximum(z, 0, out=z)
-
-
-def _linear_(z):
-    return z
-
-
 # name -> (in-place activation, derivative expressed with the activation's output y)
-ACTIVATIONS = {
-    "tanh": (_tanh_, lambda y: 1.0 - y * y),
-    "sigmoid": (_sigmoid_, lambda y: y * (1.0 - y)),
-    "relu": (_relu_, lambda y: (y > 0).astype(y.dtype)),
-    "linear": (_linear_, lambda y: xp.ones_like(y)),
-}
+ACTIVATIONS = IN_PLACE
 
 
 def activation_name(activation):
@@ -99,6 +66,11 @@ class _Recurrent(Function):
     """Common forward/backward plumbing: time-major input GEMM and weight-gradient GEMMs."""
 
     gates = 1  # number of u-wide blocks in the kernel
+    higher_order = False  # backward through time on arrays
+    higher_order_hint = (
+        "write the recurrence step by step with differentiable ops (x_t @ W + h @ U + b, "
+        "F.sigmoid, F.tanh, gn.stack over the timesteps) where higher derivatives are needed"
+    )
 
     def __init__(self, return_sequences=False, go_backwards=False, activation="tanh",
                  recurrent_activation="sigmoid", mask=None):
@@ -204,7 +176,7 @@ class _Recurrent(Function):
 
 
 # ------------------------------------------------------------------------ SimpleRNN
-class SimpleRNN(_Recurrent):
+class SimpleRNNFunction(_Recurrent):
     """h_t = phi(x_t W + h_{t-1} U + b). Outputs (y, h_T). First order only."""
 
     def forward(self, x, w, u, b, h0):
@@ -239,7 +211,7 @@ class SimpleRNN(_Recurrent):
 
 
 # ------------------------------------------------------------------------ LSTM
-class LSTM(_Recurrent):
+class LSTMFunction(_Recurrent):
     """Keras LSTM over a whole sequence (gates i, f, c, o). Outputs (y, h_T, c_T).
 
     Each step's pre-activations z = [z_i z_f z_c z_o] come out of the GEMMs side by side
@@ -257,7 +229,7 @@ class LSTM(_Recurrent):
         # Default activations: one pass of 1 / (1 + e^(-z)) over all four gates, with
         # tanh(z) = 2 sigmoid(2z) - 1 for the candidate block. The kernels are scaled by -1
         # (by -2 for the candidate block) so that the GEMMs produce the exponents -z directly.
-        self.fused = fused = self.act is _tanh_ and self.ract is _sigmoid_
+        self.fused = fused = self.act is tanh_ and self.ract is sigmoid_
         if fused:
             scale = xp.full(4 * units, -1.0, dtype=u.dtype)
             scale[2 * units : 3 * units] = -2.0
@@ -276,7 +248,7 @@ class LSTM(_Recurrent):
             xp.copyto(a, z.reshape(n, 4, units).transpose(1, 0, 2))
             i, f, g, o = a
             if fused:
-                _sigmoid_of_exponent_(a)
+                sigmoid_of_exponent_(a)
                 g *= 2.0
                 g -= 1.0
             else:
@@ -289,7 +261,7 @@ class LSTM(_Recurrent):
             tc = tcs[s]
             if fused:  # tanh(c) = 2 sigmoid(2c) - 1 (NumPy's exp is faster than its tanh)
                 xp.multiply(c, -2.0, out=tc)
-                _sigmoid_of_exponent_(tc)
+                sigmoid_of_exponent_(tc)
                 tc *= 2.0
                 tc -= 1.0
             else:
@@ -356,7 +328,7 @@ class LSTM(_Recurrent):
 
 
 # ------------------------------------------------------------------------ GRU
-class GRU(_Recurrent):
+class GRUFunction(_Recurrent):
     """Keras GRU over a whole sequence (gates z, r, h). Outputs (y, h_T). First order only."""
 
     gates = 3
@@ -511,7 +483,7 @@ def simple_rnn(x, kernel, recurrent_kernel, bias=None, initial_state=None, activ
     x, kernel, recurrent_kernel = as_tensor(x), as_tensor(kernel), as_tensor(recurrent_kernel)
     units = recurrent_kernel.shape[0]
     (h0,) = _states_list(initial_state, 1, "simple_rnn")
-    op = SimpleRNN(return_sequences, go_backwards, activation, mask=_mask(mask))
+    op = SimpleRNNFunction(return_sequences, go_backwards, activation, mask=_mask(mask))
     out = op(x, kernel, recurrent_kernel, _bias(bias, (units,), x),
              _state(h0, x, units, "simple_rnn"))
     return _finish(out, return_state)
@@ -546,7 +518,8 @@ def lstm(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation=
     x, kernel, recurrent_kernel = as_tensor(x), as_tensor(kernel), as_tensor(recurrent_kernel)
     units = recurrent_kernel.shape[0]
     h0, c0 = _states_list(initial_state, 2, "lstm")
-    op = LSTM(return_sequences, go_backwards, activation, recurrent_activation, _mask(mask))
+    op = LSTMFunction(return_sequences, go_backwards, activation, recurrent_activation,
+                      _mask(mask))
     out = op(x, kernel, recurrent_kernel, _bias(bias, (4 * units,), x),
              _state(h0, x, units, "lstm"), _state(c0, x, units, "lstm"))
     return _finish(out, return_state)
@@ -581,7 +554,7 @@ def gru(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="
     x, kernel, recurrent_kernel = as_tensor(x), as_tensor(kernel), as_tensor(recurrent_kernel)
     units = recurrent_kernel.shape[0]
     (h0,) = _states_list(initial_state, 1, "gru")
-    op = GRU(reset_after, return_sequences=return_sequences, go_backwards=go_backwards,
+    op = GRUFunction(reset_after, return_sequences=return_sequences, go_backwards=go_backwards,
              activation=activation, recurrent_activation=recurrent_activation,
              mask=_mask(mask))
     shape = (2, 3 * units) if reset_after else (3 * units,)

@@ -4,7 +4,7 @@ import builtins
 
 from glassnet.backend import xp
 from glassnet.errors import ShapeError
-from glassnet.tensor import Function, Tensor
+from glassnet.tensor import Function, Tensor, register_op
 
 
 def _normalize_axis(axis, ndim):
@@ -23,7 +23,7 @@ def _keepdims_shape(shape, axes):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-class Sum(Function):
+class SumFunction(Function):
     """y = sum of x over axes;  dy/dx = 1, so the gradient is broadcast back."""
 
     def __init__(self, axis, keepdims):
@@ -38,7 +38,7 @@ class Sum(Function):
         return gy.reshape(_keepdims_shape(x.shape, self.axes)).broadcast_to(x.shape)
 
 
-class MaxMin(Function):
+class MaxMinFunction(Function):
     """y = max (or min) of x over axes;  the gradient goes to the extreme entries (ties share)."""
 
     def __init__(self, axis, keepdims, largest):
@@ -60,11 +60,13 @@ class MaxMin(Function):
         return gy.reshape(shape).broadcast_to(x.shape) * Tensor(mask)
 
 
+@register_op
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - mirrors numpy.sum
     """Sum over ``axis`` (None: all axes)."""
-    return Sum(axis, keepdims)(x)
+    return SumFunction(axis, keepdims)(x)
 
 
+@register_op
 def mean(x, axis=None, keepdims=False):
     """Arithmetic mean over ``axis``; built from sum, so it needs no backward of its own."""
     axes = _normalize_axis(axis, x.ndim)
@@ -74,11 +76,13 @@ def mean(x, axis=None, keepdims=False):
     return sum(x, axis, keepdims) * (1.0 / count)
 
 
+@register_op
 def max(x, axis=None, keepdims=False):  # noqa: A001
     """Largest value over ``axis``."""
-    return MaxMin(axis, keepdims, True)(x)
+    return MaxMinFunction(axis, keepdims, True)(x)
 
 
+@register_op
 def min(x, axis=None, keepdims=False):  # noqa: A001
     """Smallest value over ``axis``."""
-    return MaxMin(axis, keepdims, False)(x)
+    return MaxMinFunction(axis, keepdims, False)(x)

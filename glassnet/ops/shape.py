@@ -2,7 +2,7 @@
 
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError, ShapeError
-from glassnet.tensor import Function, Tensor, as_tensor
+from glassnet.tensor import Function, Tensor, as_tensor, register_op
 
 
 def _shape_arg(shape):
@@ -12,7 +12,7 @@ def _shape_arg(shape):
     return tuple(shape)
 
 
-class Reshape(Function):
+class ReshapeFunction(Function):
     """y = x viewed with a new shape;  the gradient is reshaped back."""
 
     def __init__(self, shape):
@@ -31,7 +31,7 @@ class Reshape(Function):
         return gy.reshape(self.inputs[0].shape)
 
 
-class Transpose(Function):
+class TransposeFunction(Function):
     """y = x with its axes permuted;  the gradient is permuted back."""
 
     def __init__(self, axes):
@@ -54,7 +54,7 @@ class Transpose(Function):
         return gy.transpose(*inverse)
 
 
-class BroadcastTo(Function):
+class BroadcastToFunction(Function):
     """y = x broadcast to a larger shape;  the gradient is summed back (sum_to)."""
 
     def __init__(self, shape):
@@ -110,7 +110,7 @@ def _sum_to_array(x, shape):
     return y.reshape(shape) if lead else y
 
 
-class SumTo(Function):
+class SumToFunction(Function):
     """y = x summed down to ``shape`` (the adjoint of broadcasting);  gradient: broadcast."""
 
     def __init__(self, shape):
@@ -138,7 +138,7 @@ def _is_basic(index):
     return all(isinstance(i, (int, slice, type(None), type(Ellipsis))) for i in parts)
 
 
-class GetItem(Function):
+class GetItemFunction(Function):
     """y = x[index] (slices, integers, integer arrays, boolean masks);  gradient: scattered."""
 
     def __init__(self, index):
@@ -151,10 +151,10 @@ class GetItem(Function):
             raise ShapeError(f"indexing a tensor of shape {x.shape}: {error}") from None
 
     def backward(self, gy):
-        return GetItemGrad(self.index, self.inputs[0].shape)(gy)
+        return GetItemGradFunction(self.index, self.inputs[0].shape)(gy)
 
 
-class GetItemGrad(Function):
+class GetItemGradFunction(Function):
     """Scatter-add gy into zeros of the input's shape (repeated indices add up)."""
 
     def __init__(self, index, shape):
@@ -172,7 +172,7 @@ class GetItemGrad(Function):
         return ggx[self.index]
 
 
-class Concat(Function):
+class ConcatFunction(Function):
     """y = [x1; x2; ...] along ``axis``;  each input's gradient is its slice of gy."""
 
     def __init__(self, axis):
@@ -186,7 +186,7 @@ class Concat(Function):
         return tuple(split(gy, list(bounds), axis=self.axis))
 
 
-class Pad(Function):
+class PadFunction(Function):
     """y = x with constant padding;  the gradient is the unpadded centre of gy."""
 
     def __init__(self, pad_width, value):
@@ -201,39 +201,44 @@ class Pad(Function):
 
 
 # ------------------------------------------------------------------------ functional forms
+@register_op
 def reshape(x, *shape):
     """Same data, new shape (one axis may be -1); ``x`` itself when the shape is unchanged."""
     shape = _shape_arg(shape)
     if isinstance(x, Tensor) and shape == x.shape:
         return x
-    return Reshape(shape)(x)
+    return ReshapeFunction(shape)(x)
 
 
+@register_op
 def transpose(x, *axes):
     """Permute axes (reverse them when none are given)."""
     axes = _shape_arg(axes) if axes else None
-    return Transpose(axes)(x)
+    return TransposeFunction(axes)(x)
 
 
 permute = transpose
 
 
+@register_op
 def broadcast_to(x, *shape):
     """Broadcast to ``shape`` with NumPy's rules."""
-    return BroadcastTo(_shape_arg(shape))(x)
+    return BroadcastToFunction(_shape_arg(shape))(x)
 
 
 expand = broadcast_to
 
 
+@register_op
 def sum_to(x, shape):
     """Sum over broadcast axes so the result has ``shape`` (no-op when it already has)."""
     shape = tuple(shape)
     if x.shape == shape:
         return x
-    return SumTo(shape)(x)
+    return SumToFunction(shape)(x)
 
 
+@register_op
 def squeeze(x, axis=None):
     """Drop axes of length 1 (all of them, or just ``axis``)."""
     if axis is None:
@@ -247,15 +252,17 @@ def squeeze(x, axis=None):
     return reshape(x, shape)
 
 
+@register_op
 def unsqueeze(x, axis):
     """Insert an axis of length 1 at ``axis``."""
     axis = axis % (x.ndim + 1)
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
+@register_op
 def getitem(x, index):
     """x[index] with NumPy's basic and advanced indexing."""
-    return GetItem(_plain_index(index))(x)
+    return GetItemFunction(_plain_index(index))(x)
 
 
 def concat(tensors, axis=0):
@@ -263,7 +270,7 @@ def concat(tensors, axis=0):
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("concat: expected at least one tensor, got none")
-    return Concat(axis)(*tensors)
+    return ConcatFunction(axis)(*tensors)
 
 
 def stack(tensors, axis=0):
@@ -304,4 +311,4 @@ def pad(x, pad_width, value=0.0):
     width = xp.broadcast_to(xp.asarray(pad_width, dtype=int), (x.ndim, 2))
     if (width < 0).any():
         raise GlassnetValueError(f"pad: pad_width must be non-negative, got {pad_width}")
-    return Pad(tuple(map(tuple, width.tolist())), value)(x)
+    return PadFunction(tuple(map(tuple, width.tolist())), value)(x)

@@ -6,7 +6,7 @@ import pytest
 import glassnet as gn
 from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.ops.conv import (
-    Conv2D,
+    Conv2DFunction,
     avg_pool2d,
     choose_lowering,
     conv1d,
@@ -71,11 +71,12 @@ def test_conv2d_matches_naive_loops(rng, strides, padding, dilation, hw, lowerin
     x = rng.normal(size=(2, *hw, 3))
     w = rng.normal(size=(3, 2, 3, 4))  # even kernel width exercises the asymmetric 'same'
     b = rng.normal(size=4)
-    op = Conv2D(strides, padding, dilation, lowering=lowering)
+    op = Conv2DFunction(strides, padding, dilation, lowering=lowering)
     np.testing.assert_allclose(op(x, w, b).data, naive_conv2d(x, w, b, strides, padding, dilation),
                                rtol=1e-10, atol=1e-10)
     assert op.lowering == lowering
-    assert_gradcheck(lambda x, w, b: Conv2D(strides, padding, dilation, lowering=lowering)(x, w, b),
+    assert_gradcheck(lambda x, w, b: Conv2DFunction(strides, padding, dilation,
+                                                    lowering=lowering)(x, w, b),
                      f64(rng, 1, *hw, 3), f64(rng, 3, 2, 3, 2), f64(rng, 2))
 
 
@@ -83,15 +84,15 @@ def test_conv2d_matches_naive_loops(rng, strides, padding, dilation, hw, lowerin
 def test_conv2d_lowerings_channels_first_and_frozen_input(rng, lowering):
     x = rng.normal(size=(2, 3, 6, 5))  # channels_first
     w = gn.tensor(rng.normal(size=(3, 3, 3, 2)), requires_grad=True)
-    y = Conv2D(2, "same", 1, "channels_first", lowering=lowering)(x, w)
+    y = Conv2DFunction(2, "same", 1, "channels_first", lowering=lowering)(x, w)
     expected = naive_conv2d(x.transpose(0, 2, 3, 1), w.data, None, (2, 2), "same")
     np.testing.assert_allclose(y.data, expected.transpose(0, 3, 1, 2), rtol=1e-10, atol=1e-12)
     y.sum().backward()  # the input takes no gradient: only dW is computed
     ref = gn.tensor(w.data, requires_grad=True)
-    Conv2D(2, "same", 1, "channels_first", lowering="im2col")(x, ref).sum().backward()
+    Conv2DFunction(2, "same", 1, "channels_first", lowering="im2col")(x, ref).sum().backward()
     np.testing.assert_allclose(w.grad.data, ref.grad.data, rtol=1e-10)
     assert_gradcheck(
-        lambda x, w: Conv2D(1, "valid", (1, 2), "channels_first", lowering=lowering)(x, w),
+        lambda x, w: Conv2DFunction(1, "valid", (1, 2), "channels_first", lowering=lowering)(x, w),
         f64(rng, 2, 2, 4, 6), f64(rng, 2, 2, 2, 3))
 
 
@@ -104,11 +105,11 @@ def test_choose_lowering():
     assert choose_lowering(16, 3, 32, 64) == "im2col"
     assert choose_lowering(1000, 3, 1, 4) == "im2col"
     x, w = np.zeros((1, 28, 28, 1)), np.zeros((5, 5, 1, 6))
-    op = Conv2D(padding="same")
+    op = Conv2DFunction(padding="same")
     op(x, w)
     assert op.lowering == "banded"
     with pytest.raises(GlassnetValueError, match="lowering"):
-        Conv2D(lowering="fft")
+        Conv2DFunction(lowering="fft")
 
 
 def test_same_padding_even_kernel_puts_extra_pixel_after():
