@@ -8,13 +8,16 @@ Three ways to make a model, as in Keras:
   model runs the recorded layers in topological order;
 - subclassing: ``class Net(Model)`` with layers as attributes and a ``call()``.
 
-``compile``/``fit``/``evaluate``/``predict``... live in :mod:`glassnet.training` and
-``save``/``save_weights``/``load_weights`` in :mod:`glassnet.io`; the methods here only
-delegate to them.
+``Model`` gets ``compile``/``fit``/``evaluate``/``predict`` and the training steps from the
+:class:`~glassnet.training.Trainer` mixin (``class Model(Trainer, Layer)``, as in Keras 3);
+``save``/``save_weights``/``load_weights`` call :mod:`glassnet.io` and ``summary`` prints the
+table that :mod:`glassnet.summary` builds.
 """
 
 import sys
 
+from glassnet import io
+from glassnet import summary as summary_module
 from glassnet.backend import xp
 from glassnet.config import no_grad
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
@@ -31,15 +34,7 @@ from glassnet.layers.base import (
 )
 from glassnet.layers.core import InputLayer
 from glassnet.tensor import Tensor
-
-
-def _delegate(module, name):
-    import importlib
-
-    function = getattr(importlib.import_module(f"glassnet.{module}"), name, None)
-    if function is None:
-        raise NotImplementedError(f"glassnet.{module}.{name} is not available")
-    return function
+from glassnet.training import Trainer
 
 
 def _flat(structure):
@@ -47,7 +42,7 @@ def _flat(structure):
 
 
 @register_layer
-class Model(Layer):
+class Model(Trainer, Layer):
     """A layer made of layers, with training methods; also the functional-API model.
 
     ``Model(inputs, outputs)`` builds a functional model from KerasTensors (see
@@ -112,26 +107,7 @@ class Model(Layer):
                 )
         self._nested_inputs, self._nested_outputs = inputs, outputs
         self.inputs, self.outputs = flat_inputs, flat_outputs
-        known_inputs = {id(t.node) for t in flat_inputs}
-        order, seen = [], set()
-        stack = [(t.node, False) for t in reversed(flat_outputs)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            if isinstance(node.layer, InputLayer) and id(node) not in known_inputs:
-                raise GlassnetValueError(
-                    f"Model: graph disconnected: the outputs depend on input "
-                    f"'{node.layer.name}', which is not in the model's inputs"
-                )
-            stack.append((node, True))
-            for t in reversed(node.flat_inputs):
-                stack.append((t.node, False))
-        self._nodes = [n for n in order if not isinstance(n.layer, InputLayer)]
+        self._nodes = _topological_nodes(flat_inputs, flat_outputs)
         layers, ids = [], set()
         for layer in [t.node.layer for t in flat_inputs] + [n.layer for n in self._nodes]:
             if id(layer) not in ids:
@@ -374,171 +350,63 @@ class Model(Layer):
             except (UnicodeEncodeError, LookupError):
                 use_unicode = False
             print_fn = print
-        for line in self.summary_text(line_length, expand_nested, show_trainable,
-                                      use_unicode).split("\n"):
+        for line in summary_module.summary_text(self, line_length, expand_nested,
+                                             show_trainable, use_unicode).split("\n"):
             print_fn(line)
 
     def summary_text(self, line_length=None, expand_nested=False, show_trainable=False,
                      use_unicode=True):
-        """The text :meth:`summary` prints, as one string."""
-        connected = self._connections()
-        headers = ["Layer (type)", "Output Shape", "Param #"] + (
-            ["Connected to"] if connected is not None else []) + (
-            ["Trainable"] if show_trainable else [])
-        rows = []
-        for layer, prefix in self._summary_layers(expand_nested):
-            row = self._summary_row(layer, prefix, show_trainable)
-            if connected is not None:
-                row.insert(3, connected.get(id(layer), "") if not prefix else "")
-            rows.append(row)
-        widths = [31, 22, 13] + ([20] if connected is not None else []) + (
-            [9] if show_trainable else [])
-        for row in [headers] + rows:
-            widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-        if line_length is not None:
-            extra = line_length - (sum(widths) + 3 * len(widths) + 1)
-            if extra > 0:
-                widths[0] += extra
-        chars = "┏━┳┓┃┡╇┩│├─┼┤└┴┘" if use_unicode else "+-++|+++|+-+++++"
-        (tl, h, tt, tr, v, hl, hx, hr, sv, ml, mh, mx, mr, bl, bt, br) = chars
+        """The text :meth:`summary` prints, as one string (see :mod:`glassnet.summary`)."""
+        return summary_module.summary_text(self, line_length, expand_nested, show_trainable,
+                                           use_unicode)
 
-        def fmt(cells, sep):
-            parts = []
-            for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-                right = i == 2
-                parts.append(" " + (cell.rjust(width) if right else cell.ljust(width)) + " ")
-            return sep + sep.join(parts) + sep
-
-        def rule(left, fill, cross, end):
-            return left + cross.join(fill * (w + 2) for w in widths) + end
-
-        lines = [f'Model: "{self.name}"', rule(tl, h, tt, tr), fmt(headers, v),
-                 rule(hl, h, hx, hr)]
-        for i, row in enumerate(rows):
-            lines.append(fmt(row, sv))
-            if i < len(rows) - 1:
-                lines.append(rule(ml, mh, mx, mr))
-        lines.append(rule(bl, mh, bt, br))
-        weights = self.weights
-        trainable = self.trainable_weights
-        trainable_ids = {id(w) for w in trainable}
-        non_trainable = [w for w in weights if id(w) not in trainable_ids]
-        for label, group in (("Total", weights), ("Trainable", trainable),
-                             ("Non-trainable", non_trainable)):
-            count = sum(int(w.size) for w in group)
-            size = sum(int(w.size) * w.dtype.itemsize for w in group)
-            lines.append(f" {label} params: {count:,} ({_readable_size(size)})")
-        return "\n".join(lines)
-
-    def _connections(self):
-        """{id(layer): 'name[call][output], ...'} for Keras's "Connected to" column, or None
-        when the model is a plain chain (Sequential, or a functional model that reads like one:
-        one input, one output, every layer called once on the previous layer's output)."""
-        nodes = getattr(self, "_nodes", None)
-        if isinstance(self, Sequential) or not getattr(self, "_is_functional", False) or not nodes:
-            return None
-        chain = len(self.inputs) == len(self.outputs) == 1 and all(
-            len(node.flat_inputs) == 1 for node in nodes) and len(
-            {id(node.layer) for node in nodes}) == len(nodes) and all(
-            node.flat_inputs[0].node.layer is previous.layer
-            for previous, node in zip(nodes, nodes[1:], strict=False))
-        if chain:
-            return None
-        cells = {}
-        for node in nodes:
-            refs = [self._tensor_ref(t) for t in node.flat_inputs]
-            text = ", ".join(f"{name}[{call}][{index}]" for name, call, index in refs)
-            key = id(node.layer)
-            cells[key] = f"{cells[key]}, {text}" if key in cells else text
-        for tensor in self.inputs:
-            cells.setdefault(id(tensor.node.layer), "-")
-        return cells
-
-    def _summary_layers(self, expand_nested, prefix=""):
-        rows = []
-        for layer in self.layers:
-            rows.append((layer, prefix))
-            if expand_nested and isinstance(layer, Model):
-                rows += layer._summary_layers(True, prefix + " └ ")
-        return rows
-
-    @staticmethod
-    def _summary_row(layer, prefix, show_trainable):
-        shape = layer.output_shape
-        shape_text = "?" if shape is None else str(
-            list(shape) if isinstance(shape, list) else tuple(shape)
-        )
-        if layer.built or layer.weights:
-            params = f"{sum(int(w.size) for w in layer.weights):,}"
-        else:
-            params = "0 (unbuilt)"
-        row = [f"{prefix}{layer.name} ({type(layer).__name__})", shape_text, params]
-        if show_trainable:
-            row.append("Y" if layer.trainable else "N")
-        return row
-
-    # ----------------------------------------------------------------- training (delegated)
-    def compile(self, *args, **kwargs):
-        """Configure training (optimizer, loss, metrics); see :func:`glassnet.training.compile`."""
-        return _delegate("training", "compile")(self, *args, **kwargs)
-
-    def fit(self, *args, **kwargs):
-        """Train the model; see :func:`glassnet.training.fit`."""
-        return _delegate("training", "fit")(self, *args, **kwargs)
-
-    def evaluate(self, *args, **kwargs):
-        """Loss and metrics on data; see :func:`glassnet.training.evaluate`."""
-        return _delegate("training", "evaluate")(self, *args, **kwargs)
-
-    def predict(self, *args, **kwargs):
-        """Outputs as arrays, in batches; see :func:`glassnet.training.predict`."""
-        return _delegate("training", "predict")(self, *args, **kwargs)
-
-    def train_step(self, *args, **kwargs):
-        """One optimization step on a batch; see :func:`glassnet.training.train_step`."""
-        return _delegate("training", "train_step")(self, *args, **kwargs)
-
-    def test_step(self, *args, **kwargs):
-        return _delegate("training", "test_step")(self, *args, **kwargs)
-
-    def predict_step(self, *args, **kwargs):
-        return _delegate("training", "predict_step")(self, *args, **kwargs)
-
-    def train_on_batch(self, *args, **kwargs):
-        return _delegate("training", "train_on_batch")(self, *args, **kwargs)
-
-    def test_on_batch(self, *args, **kwargs):
-        return _delegate("training", "test_on_batch")(self, *args, **kwargs)
-
-    def predict_on_batch(self, *args, **kwargs):
-        return _delegate("training", "predict_on_batch")(self, *args, **kwargs)
-
-    # ----------------------------------------------------------------- saving (delegated)
-    def save(self, filepath, *args, **kwargs):
+    # ----------------------------------------------------------------- saving
+    def save(self, filepath, overwrite=True, include_optimizer=True, weights_format="npz",
+             include_rng_state=False):
         """Save architecture, weights and training config; see :func:`glassnet.io.save_model`."""
-        return _delegate("io", "save_model")(self, filepath, *args, **kwargs)
+        return io.save_model(self, filepath, overwrite=overwrite,
+                             include_optimizer=include_optimizer, weights_format=weights_format,
+                             include_rng_state=include_rng_state)
 
-    def save_weights(self, filepath, *args, **kwargs):
+    def save_weights(self, filepath, overwrite=True):
         """Save the weights only; see :func:`glassnet.io.save_weights`."""
-        return _delegate("io", "save_weights")(self, filepath, *args, **kwargs)
+        return io.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath, *args, **kwargs):
+    def load_weights(self, filepath, skip_mismatch=False):
         """Load weights saved by :meth:`save_weights`; see :func:`glassnet.io.load_weights`."""
-        return _delegate("io", "load_weights")(self, filepath, *args, **kwargs)
+        return io.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+
+def _topological_nodes(flat_inputs, flat_outputs):
+    """The graph's layer-call nodes, each after the nodes that feed it (InputLayers left out).
+
+    A depth-first walk back from the outputs; an InputLayer that is not among ``flat_inputs``
+    means the graph is disconnected.
+    """
+    known_inputs = {id(t.node) for t in flat_inputs}
+    order, seen = [], set()
+    stack = [(t.node, False) for t in reversed(flat_outputs)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node.layer, InputLayer) and id(node) not in known_inputs:
+            raise GlassnetValueError(
+                f"Model: graph disconnected: the outputs depend on input "
+                f"'{node.layer.name}', which is not in the model's inputs"
+            )
+        stack.append((node, True))
+        for t in reversed(node.flat_inputs):
+            stack.append((t.node, False))
+    return [n for n in order if not isinstance(n.layer, InputLayer)]
 
 
 def _pick(outputs, index):
     return outputs[index] if isinstance(outputs, (list, tuple)) else outputs
-
-
-def _readable_size(size):
-    """Bytes as Keras 3 prints them: ``4.73 MB``, ``0.00 B``."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024:
-            return f"{value:.2f} {unit}"
-        value /= 1024
-    return f"{value:.2f} PB"
 
 
 @register_layer
@@ -696,11 +564,10 @@ class Sequential(Model):
         return model
 
 
-def load_model(filepath, custom_objects=None, compile=True, **kwargs):  # noqa: A002
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
     """Load a model saved by ``model.save``; see :func:`glassnet.io.load_model`."""
-    return _delegate("io", "load_model")(
-        filepath, custom_objects=custom_objects, compile=compile, **kwargs
-    )
+    return io.load_model(filepath, custom_objects=custom_objects, compile=compile,
+                         safe_mode=safe_mode)
 
 
 def clone_model(model, custom_objects=None):

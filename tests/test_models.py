@@ -1,8 +1,6 @@
 """Tests for glassnet.models: Sequential, functional Model, subclassing, summary, config."""
 
 import io
-import sys
-import types
 
 import numpy as np
 import pytest
@@ -335,27 +333,26 @@ def test_model_call_on_tensor_keeps_graph():
     assert x.grad is not None and model.layers[0].kernel.grad is not None
 
 
-def test_training_and_io_methods_delegate(monkeypatch):
+def test_training_methods_are_the_trainers_and_io_methods_call_glassnet_io(monkeypatch):
+    from glassnet import io
+    from glassnet.training import Trainer
+
+    assert issubclass(Model, Trainer) and Model.__mro__[1] is Trainer
+    for name in ("compile", "fit", "evaluate", "predict", "train_step", "test_step",
+                 "predict_step", "train_on_batch", "test_on_batch", "predict_on_batch"):
+        assert getattr(Model, name) is getattr(Trainer, name), name
     calls = []
-    fake_training = types.ModuleType("glassnet.training")
-    for name in ("compile", "fit", "evaluate", "predict", "train_step"):
-        setattr(fake_training, name,
-                lambda model, *a, _n=name, **k: calls.append((_n, model, a, k)) or _n)
-    fake_io = types.ModuleType("glassnet.io")
     for name in ("save_model", "save_weights", "load_weights"):
-        setattr(fake_io, name, lambda model, path, _n=name, **k: calls.append((_n, path)) or _n)
-    monkeypatch.setitem(sys.modules, "glassnet.training", fake_training)
-    monkeypatch.setitem(sys.modules, "glassnet.io", fake_io)
+        monkeypatch.setattr(io, name,
+                            lambda model, path, _n=name, **k: calls.append((_n, model, path, k))
+                            or _n)
     model = Sequential([Dense(1, input_shape=(2,))])
-    assert model.compile(optimizer="sgd", loss="mse") == "compile"
-    assert model.fit(np.ones((2, 2)), np.ones((2, 1)), epochs=1) == "fit"
-    assert calls[1][0] == "fit" and calls[1][1] is model and calls[1][3] == {"epochs": 1}
-    assert model.evaluate() == "evaluate" and model.predict(1) == "predict"
-    assert model.train_step(None) == "train_step"
-    assert model.save("m.gn") == "save_model" and model.save_weights("w") == "save_weights"
-    assert model.load_weights("w") == "load_weights"
-    with pytest.raises(NotImplementedError, match="test_on_batch"):
-        model.test_on_batch(None)
+    assert model.save("m.gn", include_optimizer=False) == "save_model"
+    assert calls[0][:3] == ("save_model", model, "m.gn")
+    assert calls[0][3]["include_optimizer"] is False and calls[0][3]["overwrite"] is True
+    assert model.save_weights("w") == "save_weights" and calls[1][3] == {"overwrite": True}
+    assert model.load_weights("w", skip_mismatch=True) == "load_weights"
+    assert calls[2][3] == {"skip_mismatch": True}
 
 
 def test_get_layer():

@@ -1,0 +1,394 @@
+"""Data adapters: arrays or iterables in, batches out; validation split, class weights, checks.
+
+Arrays are never copied as a whole. Each epoch shuffles an index array (with
+``glassnet.config.rng``, so ``gn.manual_seed`` makes runs reproducible) and each batch is
+gathered with it and cast to float32 once. ``validation_split`` holds out the *last* fraction
+of the samples before shuffling, as Keras does. An iterable or generator of ``(x, y)`` or
+``(x, y, sample_weight)`` batches is accepted too.
+
+A batch is what ``train_step(data)`` / ``test_step(data)`` / ``predict_step(data)`` receive, as
+in Keras 3: ``(x, y)``, ``(x, y, sample_weight)``, or, without targets, ``x`` itself (a tuple
+``(x_list,)`` when the model has several inputs). :func:`unpack` splits any of them.
+
+Example:
+    >>> import numpy as np
+    >>> data, _ = make_data(np.arange(10.0).reshape(5, 2), np.arange(5), None, 2, False, "fit")
+    >>> [len(x) for x, y in data.batches()]
+    [2, 2, 1]
+"""
+
+import itertools
+import math
+import warnings
+
+from glassnet.backend import xp
+from glassnet.config import config
+from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.tensor import Tensor
+from glassnet.training.resolution import _TargetSummary
+
+DEFAULT_BATCH_SIZE = 32
+
+
+def unpack(data):
+    """``(x, y, sample_weight)`` from a batch ``(x, y[, sample_weight])``, ``(x,)`` or ``x``."""
+    if isinstance(data, (list, tuple)):
+        if len(data) == 3:
+            return data[0], data[1], data[2]
+        if len(data) == 2:
+            return data[0], data[1], None
+        if len(data) == 1:
+            return data[0], None, None
+    return data, None, None
+
+
+def pack_inputs(xs):
+    """A targetless batch as Keras 3 passes it: the array itself, or ``(list of arrays,)``."""
+    return xs[0] if len(xs) == 1 else (xs,)
+
+
+def batch_size_of(x):
+    """The number of samples in a batch of inputs (the first input's length)."""
+    first = x[0] if isinstance(x, (list, tuple)) else x
+    return len(first)
+
+
+def _to_array(value, name, where):
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, xp.ndarray):
+        if value.dtype.kind not in "biuf":
+            raise GlassnetTypeError(
+                f"{where}: {name} must be numeric, received an array of dtype {value.dtype}"
+            )
+        return value
+    try:
+        array = xp.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise GlassnetTypeError(
+            f"{where}: {name} must be an array of numbers, received {type(value).__name__} "
+            f"({error})"
+        ) from None
+    if array.dtype.kind not in "biuf":
+        raise GlassnetTypeError(
+            f"{where}: {name} must be numeric, received an array of dtype {array.dtype}"
+        )
+    return array
+
+
+_CHECK_INPUTS = ("warn", "raise", "ignore")
+
+
+def _check_finite(array, name, where):
+    """Warn about / refuse NaN and inf in ``array`` as ``config.check_inputs`` says.
+
+    Costs two reductions (min and max propagate NaN) unless something is wrong.
+    """
+    mode = config.check_inputs
+    if mode not in _CHECK_INPUTS:
+        raise GlassnetValueError(
+            f"config.check_inputs must be one of {', '.join(map(repr, _CHECK_INPUTS))}, "
+            f"received {mode!r}"
+        )
+    if mode == "ignore" or array.dtype.kind not in "fc" or array.size == 0:
+        return
+    if xp.isfinite(array.min()) and xp.isfinite(array.max()):
+        return
+    nan = int(xp.isnan(array).sum())
+    inf = int(xp.isinf(array).sum())
+    first = tuple(int(i) for i in xp.argwhere(~xp.isfinite(array))[0])
+    message = (
+        f"{where}: {name} contains {nan} NaN and {inf} infinite values (first at index "
+        f"{first}, shape {array.shape}); expected finite numbers. Clean the data, or set "
+        f"gn.config.check_inputs to 'ignore' (or 'raise')"
+    )
+    if mode == "raise":
+        raise GlassnetValueError(message)
+    warnings.warn(message, RuntimeWarning, stacklevel=4)  # the caller of model.fit(...)
+
+
+def _is_multi(value):
+    return isinstance(value, (list, tuple)) and len(value) > 0 and all(
+        isinstance(v, (xp.ndarray, Tensor)) and getattr(v, "ndim", 0) >= 1 for v in value
+    )
+
+
+def _arrays(value, name, where):
+    """A list of arrays (several inputs/outputs) from an array, a Tensor or a list of them."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        raise GlassnetTypeError(f"{where}: {name} as a dict is not supported; pass arrays")
+    if _is_multi(value):
+        return [_to_array(v, name, where) for v in value]
+    return [_to_array(value, name, where)]
+
+
+def _is_batch_list(value):
+    """A list of ``(x, y[, sample_weight])`` tuples of arrays (batches, not samples)."""
+    return isinstance(value, list) and len(value) > 0 and all(
+        isinstance(item, tuple) and len(item) in (2, 3)
+        and all(isinstance(part, (xp.ndarray, Tensor)) or part is None for part in item)
+        for item in value
+    )
+
+
+def _is_array_like(value):
+    if _is_batch_list(value):
+        return False
+    return isinstance(value, (xp.ndarray, Tensor, list, tuple)) or (
+        hasattr(value, "__array__") and not hasattr(value, "__next__")
+    )
+
+
+def _cast_x(array):
+    """A batch of inputs as float32 when floating (ints kept: class ids, token ids)."""
+    if array.dtype.kind == "f" and array.dtype != config.default_float:
+        return array.astype(config.default_float)
+    return array
+
+
+def _cast_y(array):
+    if array.dtype.kind == "f" and array.dtype != config.default_float:
+        return array.astype(config.default_float)
+    return array
+
+
+class ArrayData:
+    """Batches from in-memory arrays: shuffle an index array per epoch, gather each batch.
+
+    Args:
+        xs, ys: lists of arrays with the same first dimension (ys may be None).
+        sample_weight: float32 array of shape (N,) or None.
+        batch_size: samples per batch (the last batch may be smaller).
+        shuffle: reshuffle the sample order at each epoch.
+    """
+
+    def __init__(self, xs, ys, sample_weight, batch_size, shuffle):
+        self.xs, self.ys, self.sample_weight = xs, ys, sample_weight
+        self.n = len(xs[0])
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def steps(self, steps=None):
+        full = math.ceil(self.n / self.batch_size)
+        return full if steps is None else min(int(steps), full)
+
+    def batches(self, steps=None):
+        order = config.rng.permutation(self.n) if self.shuffle else None
+        for step in range(self.steps(steps)):
+            start = step * self.batch_size
+            stop = min(start + self.batch_size, self.n)
+            take = slice(start, stop) if order is None else order[start:stop]
+            xs = [_cast_x(x[take]) for x in self.xs]
+            batch_x = xs[0] if len(xs) == 1 else xs
+            if self.ys is None:
+                yield pack_inputs(xs)
+                continue
+            ys = [_cast_y(y[take]) for y in self.ys]
+            batch_y = ys[0] if len(ys) == 1 else ys
+            if self.sample_weight is None:
+                yield batch_x, batch_y
+            else:
+                yield batch_x, batch_y, self.sample_weight[take]
+
+    def peek(self):
+        """The first batch in storage order, without shuffling (nothing is consumed)."""
+        return next(ArrayData(self.xs, self.ys, self.sample_weight, self.batch_size,
+                              False).batches(1))
+
+
+class IterableData:
+    """Batches from an iterable/generator of ``(x, y[, sample_weight])`` tuples.
+
+    A generator (``iter(data) is data``) is consumed across epochs; a re-iterable object (a
+    list of batches, a Sequence with ``__len__``/``__getitem__``) restarts every epoch.
+    """
+
+    def __init__(self, data, where):
+        self.data = data
+        self.where = where
+        self.is_generator = iter(data) is data if hasattr(data, "__iter__") else False
+        self._iterator = data if self.is_generator else None
+
+    def steps(self, steps=None):
+        if steps is not None:
+            return int(steps)
+        if not self.is_generator and hasattr(self.data, "__len__"):
+            return len(self.data)
+        return None
+
+    def _fresh(self):
+        if self.is_generator:
+            return self._iterator
+        if hasattr(self.data, "__getitem__") and hasattr(self.data, "__len__") \
+                and not hasattr(self.data, "__iter__"):
+            return (self.data[i] for i in range(len(self.data)))
+        return iter(self.data)
+
+    def batches(self, steps=None):
+        iterator = self._fresh()
+        limit = self.steps(steps)
+        count = 0
+        while limit is None or count < limit:
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+            count += 1
+            yield self._batch(item)
+
+    def peek(self):
+        """The next batch, put back so that the next epoch still starts with it (or None)."""
+        if self.is_generator:
+            try:
+                item = next(self._iterator)
+            except StopIteration:
+                return None
+            self._iterator = itertools.chain([item], self._iterator)
+        else:
+            item = next(iter(self._fresh()), None)
+            if item is None:
+                return None
+        return self._batch(item)
+
+    def _batch(self, item):
+        """One ``(x, y[, sample_weight])`` item checked and cast like array batches."""
+        x, y, sw = unpack(item)
+        xs = _arrays(x, "x", self.where)
+        for array in xs:
+            _check_finite(array, "x", self.where)
+        xs = [_cast_x(a) for a in xs]
+        batch_x = xs[0] if len(xs) == 1 else xs
+        if y is None:
+            return pack_inputs(xs)
+        ys = [_cast_y(a) for a in _arrays(y, "y", self.where)]
+        for array in ys:
+            _check_finite(array, "y", self.where)
+        batch_y = ys[0] if len(ys) == 1 else ys
+        if len(xs[0]) != len(ys[0]):
+            raise GlassnetValueError(
+                f"{self.where}: a batch has {len(xs[0])} inputs but {len(ys[0])} targets"
+            )
+        if sw is None:
+            return batch_x, batch_y
+        return batch_x, batch_y, _to_array(sw, "sample_weight", self.where).astype(
+            xp.float32, copy=False)
+
+
+def check_batch_size(batch_size, where, name="batch_size"):
+    if batch_size is None:
+        return DEFAULT_BATCH_SIZE
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, xp.integer)) \
+            or batch_size <= 0:
+        raise GlassnetValueError(
+            f"{where}: {name} must be a positive integer, received {name}={batch_size!r}"
+        )
+    return int(batch_size)
+
+
+def _check_lengths(xs, ys, sample_weight, where):
+    n = len(xs[0]) if xs[0].ndim else 0
+    for i, x in enumerate(xs):
+        if x.ndim == 0:
+            raise ShapeError(f"{where}: x must have a batch dimension, received a scalar")
+        if len(x) != n:
+            raise GlassnetValueError(
+                f"{where}: all inputs must have the same number of samples; input 0 has {n}, "
+                f"input {i} has {len(x)}"
+            )
+    if n == 0:
+        raise GlassnetValueError(
+            f"{where}: x is empty (shape {xs[0].shape}); expected at least one sample"
+        )
+    for y in ys or ():
+        if y.ndim == 0 or len(y) != n:
+            raise GlassnetValueError(
+                f"{where}: x and y must have the same number of samples; received x with {n} "
+                f"samples (shape {xs[0].shape}) and y with "
+                f"{len(y) if y.ndim else 0} samples (shape {y.shape})"
+            )
+    if sample_weight is not None and (sample_weight.ndim == 0 or len(sample_weight) != n):
+        raise GlassnetValueError(
+            f"{where}: sample_weight must have one weight per sample ({n}), received shape "
+            f"{sample_weight.shape}"
+        )
+    return n
+
+
+def _class_weights(class_weight, ys, where):
+    """Per-sample weights class_weight[label] (one-hot labels: argmax), 1.0 for unlisted."""
+    if not isinstance(class_weight, dict):
+        raise GlassnetTypeError(
+            f"{where}: class_weight must be a dict {{class index: weight}}, received "
+            f"{type(class_weight).__name__}"
+        )
+    if ys is None or len(ys) != 1:
+        raise GlassnetValueError(f"{where}: class_weight needs exactly one target array y")
+    y = ys[0]
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = labels.astype(xp.int64)
+    if labels.size and labels.min() < 0:
+        raise GlassnetValueError(f"{where}: class_weight needs non-negative class labels")
+    size = max([int(labels.max()) + 1 if labels.size else 0] + [int(k) + 1 for k in class_weight])
+    table = xp.ones(size, dtype=xp.float32)
+    for key, value in class_weight.items():
+        table[int(key)] = value
+    return table[labels]
+
+
+def make_data(x, y, sample_weight, batch_size, shuffle, where, class_weight=None):
+    """An ArrayData or IterableData, plus label summaries for the first-batch check."""
+    if x is None:
+        raise GlassnetValueError(f"{where}: x is required (the input data), received None")
+    if not _is_array_like(x) and hasattr(x, "__iter__") or (
+            hasattr(x, "__getitem__") and hasattr(x, "__len__") and not _is_array_like(x)):
+        if y is not None:
+            raise GlassnetValueError(
+                f"{where}: y must not be given when x is a generator/iterable of (x, y) batches"
+            )
+        return IterableData(x, where), None
+    xs = _arrays(x, "x", where)
+    ys = _arrays(y, "y", where)
+    sw = None if sample_weight is None else _to_array(sample_weight, "sample_weight", where)
+    _check_lengths(xs, ys, sw, where)
+    for name, arrays in (("x", xs), ("y", ys or []), ("sample_weight", [] if sw is None else [sw])):
+        for array in arrays:
+            _check_finite(array, name, where)
+    if class_weight is not None:
+        weights = _class_weights(class_weight, ys, where)
+        sw = weights if sw is None else sw * weights
+    if sw is not None:
+        sw = sw.astype(xp.float32, copy=False)
+    summaries = None if ys is None else [_TargetSummary(y) for y in ys]
+    return ArrayData(xs, ys, sw, batch_size, shuffle), summaries
+
+
+def split_validation(x, y, sample_weight, validation_split):
+    """The last ``validation_split`` fraction (before shuffling) as validation data."""
+    if not 0 <= validation_split < 1:
+        raise GlassnetValueError(
+            f"fit: validation_split must be in [0, 1), received {validation_split}"
+        )
+    xs = _arrays(x, "x", "fit")
+    ys = _arrays(y, "y", "fit")
+    sw = None if sample_weight is None else _to_array(sample_weight, "sample_weight", "fit")
+    n = _check_lengths(xs, ys, sw, "fit")
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise GlassnetValueError(
+            f"fit: validation_split={validation_split} leaves {split_at} training and "
+            f"{n - split_at} validation samples out of {n}; both must be at least 1"
+        )
+
+    def cut(arrays, part):
+        if arrays is None:
+            return None
+        pieces = [a[:split_at] if part == 0 else a[split_at:] for a in arrays]
+        return pieces[0] if len(pieces) == 1 else pieces
+
+    train = (cut(xs, 0), cut(ys, 0), None if sw is None else sw[:split_at])
+    val = (cut(xs, 1), cut(ys, 1), None if sw is None else sw[split_at:])
+    return train, val
+
+
