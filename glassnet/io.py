@@ -390,7 +390,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """
     path = os.fspath(filepath)
     _, config, arrays, optimizer_arrays = _read_model_archive(path)
-    from glassnet.layers.base import deserialize
+    from glassnet.layers.serialization import deserialize
 
     spec = config.get("model")
     if not isinstance(spec, dict) or "class_name" not in spec:

@@ -21,18 +21,12 @@ from glassnet import summary as summary_module
 from glassnet.backend import xp
 from glassnet.config import no_grad
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
-from glassnet.layers.base import (
-    KerasTensor,
-    Layer,
-    _batchless,
-    _custom_init_args,
-    deserialize,
-    register_layer,
-    serialize,
-    unique_name,
-    user_shape,
-)
+from glassnet.graph import topological_order
+from glassnet.layers.base import Layer, _custom_init_args, unique_name
 from glassnet.layers.core import InputLayer
+from glassnet.layers.input_spec import _batchless, user_shape
+from glassnet.layers.serialization import deserialize, register_layer, serialize
+from glassnet.layers.symbolic import KerasTensor
 from glassnet.tensor import Tensor
 from glassnet.training import Trainer
 
@@ -380,28 +374,18 @@ class Model(Trainer, Layer):
 def _topological_nodes(flat_inputs, flat_outputs):
     """The graph's layer-call nodes, each after the nodes that feed it (InputLayers left out).
 
-    A depth-first walk back from the outputs; an InputLayer that is not among ``flat_inputs``
-    means the graph is disconnected.
+    A depth-first walk back from the outputs (:func:`glassnet.graph.topological_order`); an
+    InputLayer that is not among ``flat_inputs`` means the graph is disconnected.
     """
     known_inputs = {id(t.node) for t in flat_inputs}
-    order, seen = [], set()
-    stack = [(t.node, False) for t in reversed(flat_outputs)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
+    order = topological_order([t.node for t in flat_outputs],
+                              lambda node: [t.node for t in node.flat_inputs])
+    for node in order:
         if isinstance(node.layer, InputLayer) and id(node) not in known_inputs:
             raise GlassnetValueError(
                 f"Model: graph disconnected: the outputs depend on input "
                 f"'{node.layer.name}', which is not in the model's inputs"
             )
-        stack.append((node, True))
-        for t in reversed(node.flat_inputs):
-            stack.append((t.node, False))
     return [n for n in order if not isinstance(n.layer, InputLayer)]
 
 

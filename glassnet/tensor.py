@@ -31,6 +31,7 @@ from glassnet.errors import (
     HigherOrderError,
     ShapeError,
 )
+from glassnet.graph import topological_order
 
 _NUMERIC_KINDS = "biuf"
 _SCALARS = (int, float, xp.integer, xp.floating)  # "weak" scalars: they take a tensor's dtype
@@ -455,20 +456,14 @@ def _backward(root, grad, create_graph, capture, caller):
 
 def _topological_functions(root):
     """Every Function that leads to ``root``, each before the functions that feed it."""
-    order, seen = [], set()
-    stack = [(root.creator, False)] if root.creator is not None else []
-    while stack:
-        function, expanded = stack.pop()
-        if expanded:
-            order.append(function)
-            continue
-        if id(function) in seen:
-            continue
-        seen.add(id(function))
-        stack.append((function, True))
-        for x in function.inputs:
-            if x.creator is not None and id(x.creator) not in seen:
-                stack.append((x.creator, False))
+    if root.creator is None:
+        return []
+    # Inputs are walked last first: the order backward has always used, which fixes the order
+    # in which a reused tensor's gradients are summed (so results stay bit-identical).
+    order = topological_order(
+        [root.creator],
+        lambda function: [x.creator for x in reversed(function.inputs) if x.creator is not None],
+    )
     order.reverse()  # post-order reversed: outputs first
     return order
 

@@ -14,16 +14,12 @@ Example:
     ('categorical_crossentropy', 'mean_squared_error')
 """
 
-import re
 
 from glassnet import metrics as metrics_module
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError
+from glassnet.registry import to_snake_case
 from glassnet.tensor import Tensor
-
-
-def _snake(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def loss_kind(loss_fn):
@@ -33,7 +29,7 @@ def loss_kind(loss_fn):
     elif hasattr(loss_fn, "fn") and hasattr(loss_fn.fn, "__name__"):
         name = loss_fn.fn.__name__
     elif isinstance(loss_fn, type) or not hasattr(loss_fn, "__name__"):
-        name = _snake(type(loss_fn).__name__ if not isinstance(loss_fn, type) else
+        name = to_snake_case(type(loss_fn).__name__ if not isinstance(loss_fn, type) else
                       loss_fn.__name__)
     else:
         name = loss_fn.__name__
