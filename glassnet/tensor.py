@@ -17,7 +17,12 @@ derivative. ``gn.gradgradcheck`` checks second derivatives numerically.
 
 This module imports nothing from ``glassnet.ops``: op classes register themselves by name in
 :data:`_OPS` when ``glassnet.ops`` is imported (``glassnet/__init__.py`` does), and Tensor's
-operators and methods look them up there.
+operators and methods look them up there. The walk itself is :func:`glassnet.graph.
+topological_order`, shared with functional models.
+
+(At about 700 lines this module is one concept: Tensor, Function and the backward walk each
+need the other two -- a Tensor remembers the Function that made it, a Function makes Tensors,
+backward walks both -- so, as in DeZero's core, they are read together.)
 """
 
 import weakref
