@@ -31,7 +31,7 @@ from glassnet.layers.core import (
 )
 
 # isort: split
-# conv / pooling / normalization / embedding / recurrent / tree families (helper F)
+# the other families: conv, embedding, merge, normalization, pooling, recurrent, tree
 from glassnet.layers.conv import Conv1D, Conv2D, Convolution1D, Convolution2D
 from glassnet.layers.embedding import Embedding
 from glassnet.layers.merge import (
