@@ -12,13 +12,8 @@ from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.layers.base import Layer
 from glassnet.layers.input_spec import InputSpec
 from glassnet.layers.serialization import dense_like_config, register_layer
-from glassnet.ops.conv import (
-    conv1d,
-    conv2d,
-    normalize_data_format,
-    normalize_padding,
-    normalize_tuple,
-)
+from glassnet.ops.conv import conv1d, conv2d
+from glassnet.ops.windows import normalize_data_format, normalize_padding, normalize_tuple
 
 
 # ------------------------------------------------------------------------ shared helpers

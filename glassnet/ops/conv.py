@@ -28,7 +28,7 @@ It does ``W / kw`` times the multiplications of im2col (the zeros of the band), 
 run several times faster; :func:`choose_lowering` picks between the two.
 
 Padding follows Keras (TensorFlow) rules (see :mod:`glassnet.ops.windows`). Pooling lives in
-:mod:`glassnet.ops.pooling` (its functional forms are importable from here too).
+:mod:`glassnet.ops.pooling`.
 
 Higher order. The fused backward runs on arrays on the first-order path; while a create_graph
 backward records, it is built from differentiable ops instead (im2col as an op whose backward
@@ -38,16 +38,6 @@ is col2im, and matmuls), so convolution is differentiable to any order.
 from glassnet.backend import xp
 from glassnet.config import config
 from glassnet.errors import GlassnetValueError, ShapeError
-from glassnet.ops.pooling import (  # noqa: F401 - pooling's functional forms, importable from here too
-    avg_pool1d,
-    avg_pool2d,
-    global_avg_pool1d,
-    global_avg_pool2d,
-    global_max_pool1d,
-    global_max_pool2d,
-    max_pool1d,
-    max_pool2d,
-)
 from glassnet.ops.windows import (
     check_image,
     from_nhwc,
@@ -406,7 +396,5 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, da
 
 __all__ = [
     "Conv2DFunction", "Im2ColFunction", "Col2ImFunction", "conv2d", "conv1d",
-    "choose_lowering", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d",
-    "global_avg_pool2d", "global_max_pool2d", "global_avg_pool1d", "global_max_pool1d",
-    "normalize_tuple", "normalize_padding", "normalize_data_format",
+    "choose_lowering",
 ]

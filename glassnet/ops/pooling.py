@@ -328,7 +328,7 @@ def max_pool2d(x, pool_size=(2, 2), strides=None, padding="valid", data_format=N
 
     Example:
         >>> import numpy as np
-        >>> from glassnet.ops.conv import max_pool2d
+        >>> from glassnet.ops.pooling import max_pool2d
         >>> max_pool2d(np.arange(16.0).reshape(1, 4, 4, 1)).data[0, :, :, 0]
         array([[ 5.,  7.],
                [13., 15.]])
@@ -344,7 +344,7 @@ def avg_pool2d(x, pool_size=(2, 2), strides=None, padding="valid", data_format=N
 
     Example:
         >>> import numpy as np
-        >>> from glassnet.ops.conv import avg_pool2d
+        >>> from glassnet.ops.pooling import avg_pool2d
         >>> avg_pool2d(np.arange(16.0).reshape(1, 4, 4, 1)).data[0, :, :, 0]
         array([[ 2.5,  4.5],
                [10.5, 12.5]])
@@ -389,7 +389,7 @@ def global_avg_pool2d(x, data_format=None, keepdims=False):
 
     Example:
         >>> import numpy as np
-        >>> from glassnet.ops.conv import global_avg_pool2d
+        >>> from glassnet.ops.pooling import global_avg_pool2d
         >>> global_avg_pool2d(np.ones((2, 3, 3, 4), np.float32)).shape
         (2, 4)
     """

@@ -23,7 +23,7 @@ def test_seed004_cifar_stack_parameter_counts():
     # Keras's summary for seed 004's CIFAR-10 CNN: 896, 18496, 36928 conv parameters
     x = np.zeros((1, 32, 32, 3), np.float32)
     c1, c2, c3 = Conv2D(32, (3, 3)), Conv2D(64, (3, 3)), Conv2D(64, (3, 3))
-    h = c3(gn.ops.conv.max_pool2d(c2(gn.ops.conv.max_pool2d(c1(x)))))
+    h = c3(gn.ops.pooling.max_pool2d(c2(gn.ops.pooling.max_pool2d(c1(x)))))
     assert h.shape == (1, 4, 4, 64)
     assert [c.count_params() for c in (c1, c2, c3)] == [896, 18496, 36928]
 

@@ -1,16 +1,13 @@
-"""Tests for glassnet.ops.conv: conv2d/conv1d, max/avg pooling, global pooling."""
+"""Tests for glassnet.ops.conv (conv2d/conv1d) and glassnet.ops.pooling (max/avg, global)."""
 
 import numpy as np
 import pytest
 
 import glassnet as gn
 from glassnet.errors import GlassnetValueError, ShapeError
-from glassnet.ops.conv import (
-    Conv2DFunction,
+from glassnet.ops.conv import Conv2DFunction, choose_lowering, conv1d, conv2d
+from glassnet.ops.pooling import (
     avg_pool2d,
-    choose_lowering,
-    conv1d,
-    conv2d,
     global_avg_pool2d,
     global_max_pool2d,
     max_pool1d,
