@@ -26,12 +26,14 @@ from glassnet.layers.base import Layer, _custom_init_args, unique_name
 from glassnet.layers.core import InputLayer
 from glassnet.layers.input_spec import _batchless, user_shape
 from glassnet.layers.serialization import deserialize, register_layer, serialize
-from glassnet.layers.symbolic import KerasTensor
+from glassnet.layers.symbolic import KerasTensor, map_structure
 from glassnet.tensor import Tensor
 from glassnet.training import Trainer
 
 
 def _flat(structure):
+    if isinstance(structure, dict):
+        return list(structure.values())
     return list(structure) if isinstance(structure, (list, tuple)) else [structure]
 
 
@@ -118,12 +120,13 @@ class Model(Trainer, Layer):
         self._is_functional = True
         self.built = True
         shapes = [t.shape for t in flat_inputs]
-        self.input_shape = shapes if isinstance(inputs, (list, tuple)) else shapes[0]
+        self.input_shape = shapes if isinstance(inputs, (list, tuple, dict)) else shapes[0]
         out_shapes = [t.shape for t in flat_outputs]
-        self.output_shape = out_shapes if isinstance(outputs, (list, tuple)) else out_shapes[0]
+        self.output_shape = out_shapes if isinstance(outputs, (list, tuple, dict)) \
+            else out_shapes[0]
 
     def _run_graph(self, inputs, training):
-        given = _flat(inputs)
+        given = self._given_inputs(inputs)
         if len(given) != len(self.inputs):
             raise GlassnetValueError(
                 f"Model '{self.name}' expects {len(self.inputs)} input(s), received "
@@ -140,19 +143,48 @@ class Model(Trainer, Layer):
                     f"{expected}, received shape {shape}"
                 )
             values[id(placeholder)] = value
-        for node in self._nodes:
-            if isinstance(node.inputs, (list, tuple)):
-                args = [values[id(t)] for t in node.inputs]
-            else:
-                args = values[id(node.inputs)]
-            result = node.layer(args, *node.args, training=training, **node.kwargs)
-            if isinstance(node.outputs, list):
-                for t, v in zip(node.outputs, result, strict=True):
-                    values[id(t)] = v
-            else:
-                values[id(node.outputs)] = result
+        def value(t):
+            return values[id(t)]
+
+        for node in self._nodes:  # each call with the positional/keyword structure it had
+            result = node.layer(map_structure(value, node.inputs),
+                                *map_structure(value, node.args), training=training,
+                                **map_structure(value, node.kwargs))
+            _assign(node.outputs, result, values)
+        if isinstance(self._nested_outputs, dict):
+            return {key: values[id(t)] for key, t in self._nested_outputs.items()}
         results = [values[id(t)] for t in self.outputs]
         return results if isinstance(self._nested_outputs, (list, tuple)) else results[0]
+
+    def _given_inputs(self, inputs):
+        """The call's inputs in :attr:`inputs` order: a dict is matched by key to a dict of
+        inputs, or to the inputs' names (``Input(name=...)``), as Keras 3 does."""
+        if not isinstance(inputs, dict):
+            return _flat(inputs)
+        keys = list(self._nested_inputs) if isinstance(self._nested_inputs, dict) else [
+            t.node.layer.name for t in self.inputs]
+        missing = [k for k in keys if k not in inputs]
+        if missing:
+            raise GlassnetValueError(
+                f"Model '{self.name}': the input dict has keys {sorted(inputs)}, expected the "
+                f"model's input names {keys} (missing {missing})"
+            )
+        return [inputs[k] for k in keys]
+
+    @property
+    def input_names(self):
+        """The names of the inputs (the dict keys for dict inputs, else the Input names)."""
+        if isinstance(getattr(self, "_nested_inputs", None), dict):
+            return list(self._nested_inputs)
+        return [t.node.layer.name for t in self.inputs or ()]
+
+    @property
+    def output_names(self):
+        """The names of the outputs (the dict keys for dict outputs, else the names of the
+        layers that make them): the keys of ``loss={...}``, ``y={...}`` and the logs."""
+        if isinstance(getattr(self, "_nested_outputs", None), dict):
+            return list(self._nested_outputs)
+        return [t.node.layer.name for t in self.outputs or ()]
 
     # ----------------------------------------------------------------- layer protocol
     def call(self, inputs, training=False):
@@ -199,6 +231,8 @@ class Model(Trainer, Layer):
                 f"Sequential models built with an input shape have one"
             )
         nested = getattr(self, "_nested_inputs", None)
+        if isinstance(nested, dict):
+            return dict(nested)
         return self.inputs if isinstance(nested, (list, tuple)) else self.inputs[0]
 
     @property
@@ -210,6 +244,8 @@ class Model(Trainer, Layer):
                 f"Sequential models built with an input shape have one"
             )
         nested = getattr(self, "_nested_outputs", None)
+        if isinstance(nested, dict):
+            return dict(nested)
         return self.outputs if isinstance(nested, (list, tuple)) else self.outputs[0]
 
     @property
@@ -387,6 +423,18 @@ def _topological_nodes(flat_inputs, flat_outputs):
                 f"'{node.layer.name}', which is not in the model's inputs"
             )
     return [n for n in order if not isinstance(n.layer, InputLayer)]
+
+
+def _assign(symbolic, result, values):
+    """Record the values of a node's outputs (a KerasTensor or a nest of them) by identity."""
+    if isinstance(symbolic, KerasTensor):
+        values[id(symbolic)] = result
+    elif isinstance(symbolic, dict):
+        for key, item in symbolic.items():
+            _assign(item, result[key], values)
+    elif isinstance(symbolic, (list, tuple)):
+        for item, part in zip(symbolic, result, strict=True):
+            _assign(item, part, values)
 
 
 def _pick(outputs, index):

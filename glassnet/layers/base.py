@@ -48,6 +48,7 @@ from glassnet.layers.symbolic import (  # noqa: F401 - KerasTensor, Node re-expo
     KerasTensor,
     Node,
     SymbolicCallMixin,
+    _any_symbolic,
     _is_symbolic,
 )
 from glassnet.registry import to_snake_case
@@ -238,15 +239,28 @@ class Layer(RecordingMixin, SymbolicCallMixin):
         """Output shape for ``input_shape`` (batch dimension first).
 
         The default runs :meth:`call` on zeros of that shape (None dims set to 1 and to 2, so
-        that a dimension which follows an unknown input dimension stays None).
+        that a dimension which follows an unknown input dimension stays None; to 64 and 128
+        when a window does not fit in 1 step, as for ``Conv1D`` on ``Input((None, 10))``).
         """
         if not self.built:
             self._maybe_build(input_shape)
-        first = self._dummy_output_shape(input_shape, 1)
-        if not self._has_unknown_dims(input_shape, skip_batch=True):
+        unknown = self._has_unknown_dims(input_shape, skip_batch=True)
+        fills = (1, 2)
+        try:
+            first = self._dummy_output_shape(input_shape, 1)
+        except ShapeError:  # a window larger than 1 step: unknown lengths tried as 64 and 128
+            if not unknown:
+                raise
+            fills = (64, 128)
+            first = self._dummy_output_shape(input_shape, 64)
+        if not unknown:
             return self._restore_batch(first, input_shape)
-        second = self._dummy_output_shape(input_shape, 2)
-        merged = _merge_shapes(first, second)
+        merged = _merge_shapes(first, self._dummy_output_shape(input_shape, fills[1]))
+        if fills[0] == 1:
+            try:  # 1 and 2 may agree where the length is unknown (strides 2, 'same')
+                merged = _merge_shapes(merged, self._dummy_output_shape(input_shape, 64))
+            except ShapeError:
+                pass
         return self._restore_batch(merged, input_shape)
 
     def get_config(self):
@@ -459,9 +473,12 @@ class Layer(RecordingMixin, SymbolicCallMixin):
 
     # ----------------------------------------------------------------- calling
     def __call__(self, inputs, *args, training=None, **kwargs):
-        if _is_symbolic(inputs):
+        if _any_symbolic(inputs, args, kwargs):
             return self._call_symbolic(inputs, args, kwargs)
         inputs = self._convert_inputs(inputs)
+        if args:  # several positional tensors (``call(self, targets, logits)``): Tensors too
+            args = tuple(self._convert_inputs(a) if isinstance(a, (xp.ndarray, Tensor)) else a
+                         for a in args)
         if not self.built:
             self._maybe_build(_shape_of(inputs))
         self._check_input(inputs)
@@ -492,9 +509,14 @@ class Layer(RecordingMixin, SymbolicCallMixin):
         out_mask = self.compute_mask(inputs, mask) if (
             mask is not None or type(self).compute_mask is not Layer.compute_mask) else None
         if out_mask is not None:
-            first = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
-            if isinstance(first, Tensor):
-                first._keras_mask = out_mask
+            several = isinstance(outputs, (list, tuple))
+            if several and isinstance(out_mask, (list, tuple)) and len(out_mask) == len(outputs):
+                pairs = zip(outputs, out_mask, strict=True)  # one mask per output
+            else:
+                pairs = [(outputs[0] if several else outputs, out_mask)]
+            for output, output_mask in pairs:
+                if isinstance(output, Tensor):
+                    output._keras_mask = output_mask
         if self.activity_regularizer is not None:
             for output in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
                 self._call_losses.append(self.activity_regularizer(output))
@@ -503,6 +525,8 @@ class Layer(RecordingMixin, SymbolicCallMixin):
         return outputs
 
     def _convert_inputs(self, inputs):
+        if isinstance(inputs, dict):  # dict inputs (a functional model's named inputs)
+            return {k: self._convert_inputs(v) for k, v in inputs.items()}
         if isinstance(inputs, (list, tuple)) and inputs and all(
             isinstance(x, (Tensor, xp.ndarray)) for x in inputs
         ):
@@ -539,6 +563,8 @@ class Layer(RecordingMixin, SymbolicCallMixin):
 
     def _check_input(self, inputs):
         """Check a built layer's input(s) (anything with ``.shape``); layers may override."""
+        if isinstance(inputs, dict):
+            return
         if isinstance(inputs, list):
             specs = self.input_spec if isinstance(self.input_spec, (list, tuple)) else None
             for i, x in enumerate(inputs):

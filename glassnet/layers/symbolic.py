@@ -8,8 +8,8 @@ new KerasTensors; ``Model(inputs, outputs)`` walks those nodes to make its graph
 
 from glassnet.backend import xp
 from glassnet.config import config, no_grad
-from glassnet.errors import GlassnetValueError
-from glassnet.layers.input_spec import _normalize_shape
+from glassnet.errors import GlassnetValueError, ShapeError
+from glassnet.layers.input_spec import _merge_shapes, _normalize_shape
 from glassnet.tensor import Tensor
 
 
@@ -23,7 +23,9 @@ class Node:
 
     @property
     def flat_inputs(self):
-        return list(self.inputs) if isinstance(self.inputs, (list, tuple)) else [self.inputs]
+        """Every KerasTensor the call received: in ``inputs``, then the positional and keyword
+        arguments (nested lists, tuples and dicts included)."""
+        return flatten_symbolic((self.inputs, self.args, self.kwargs))
 
 
 class KerasTensor:
@@ -44,6 +46,8 @@ class KerasTensor:
         self.shape = _normalize_shape(shape)
         self.dtype = xp.dtype(dtype or config.default_float)
         self.node, self.index, self.name = node, index, name
+
+    _keras_mask = None  # a bool KerasTensor where the producing layer makes or keeps a mask
 
     @property
     def ndim(self):
@@ -70,12 +74,58 @@ def _is_symbolic(inputs):
     )
 
 
+def flatten_symbolic(structure):
+    """The KerasTensors in a nest of lists, tuples and dicts, in order (dicts: key order)."""
+    if isinstance(structure, KerasTensor):
+        return [structure]
+    if isinstance(structure, dict):
+        structure = list(structure.values())
+    if isinstance(structure, (list, tuple)):
+        return [t for item in structure for t in flatten_symbolic(item)]
+    return []
+
+
+def map_structure(fn, structure):
+    """``structure`` with every KerasTensor ``t`` replaced by ``fn(t)`` (lists, tuples, dicts)."""
+    if isinstance(structure, KerasTensor):
+        return fn(structure)
+    if isinstance(structure, dict):
+        return {key: map_structure(fn, value) for key, value in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(map_structure(fn, item) for item in structure)
+    return structure
+
+
+def _any_symbolic(inputs, args, kwargs):
+    """Whether a call has a KerasTensor anywhere: the functional API records it as a Node."""
+    return _is_symbolic(inputs) or bool(flatten_symbolic((inputs, args, kwargs)))
+
+
+def _map_outputs(fn, outputs):
+    """``outputs`` (a Tensor, or a nest of lists/tuples/dicts of them) with ``fn`` applied."""
+    if isinstance(outputs, dict):
+        return {key: _map_outputs(fn, value) for key, value in outputs.items()}
+    if isinstance(outputs, (list, tuple)):
+        return type(outputs)(_map_outputs(fn, item) for item in outputs)
+    return fn(outputs)
+
+
+
+def _base_compute_mask():
+    from glassnet.layers.base import Layer
+
+    return Layer.compute_mask
+
 
 class SymbolicCallMixin:
     """The symbolic half of :class:`~glassnet.layers.base.Layer`: calls on KerasTensors, the
     ``input``/``output`` of a layer in a graph, and output shapes found by a dummy call."""
 
     def _call_symbolic(self, inputs, args, kwargs):
+        simple = (isinstance(inputs, KerasTensor) or isinstance(inputs, (list, tuple))) and \
+            not flatten_symbolic((args, kwargs)) and _is_symbolic(inputs)
+        if not simple:
+            return self._call_symbolic_general(inputs, args, kwargs)
         in_shapes = (
             [x.shape for x in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape
         )
@@ -93,7 +143,85 @@ class SymbolicCallMixin:
         self.__dict__.setdefault("_inbound_nodes", []).append(node)
         if self.output_shape is None:
             self.output_shape = out_shape
+        self._symbolic_masks(inputs, outputs)
         return outputs
+
+    def _call_symbolic_general(self, inputs, args, kwargs):
+        """A call with KerasTensors among several positional or keyword arguments (or in a
+        dict): the output structure and shapes come from an eager call on zeros (None
+        dimensions set to 1 and 2, or 64 and 128 when the window does not fit, then merged)."""
+
+        def run(fill):
+            def zeros(t):
+                shape = tuple(1 if i == 0 and d is None else fill if d is None else d
+                              for i, d in enumerate(t.shape))
+                return Tensor(xp.zeros(shape, t.dtype))
+
+            with no_grad():
+                return self(map_structure(zeros, inputs), *map_structure(zeros, args),
+                            training=False, **map_structure(zeros, kwargs))
+
+        tensors = flatten_symbolic((inputs, args, kwargs))
+        unknown = any(d is None for t in tensors for d in t.shape[1:])
+        try:
+            first, fills = run(1), (1, 2)
+        except ShapeError:
+            if not unknown:
+                raise
+            first, fills = run(64), (64, 128)
+        second = run(fills[1]) if unknown else first
+        node = Node(self, inputs, args, kwargs)
+        dtype = self.dtype if self.cast_inputs else None
+        counter = iter(range(1 << 30))
+        seconds = []
+        _map_outputs(seconds.append, second)
+
+        def symbolic(y):
+            index = next(counter)
+            shape = _merge_shapes(_normalize_shape(y.shape),
+                                  _normalize_shape(seconds[index].shape))
+            shape = (None,) + tuple(shape[1:]) if shape else shape
+            return KerasTensor(shape, y.dtype if dtype is None else dtype, node, index)
+
+        outputs = _map_outputs(symbolic, first)
+        node.outputs = outputs
+        self.__dict__.setdefault("_inbound_nodes", []).append(node)
+        return outputs
+
+    def _symbolic_masks(self, inputs, outputs):
+        """Set ``_keras_mask`` on symbolic outputs where the layer makes or keeps a mask
+        (a KerasTensor of the output's shape without its last axis, dtype bool)."""
+        in_mask = getattr(inputs, "_keras_mask", None) if isinstance(inputs, KerasTensor) \
+            else None
+        overrides = type(self).compute_mask is not _base_compute_mask()
+        if in_mask is None and not overrides:
+            return
+        if not overrides:
+            masks = in_mask if self.supports_masking else None
+        else:
+            fill = 2
+
+            def zeros(t):
+                return Tensor(xp.zeros(tuple(fill if d is None else d for d in t.shape),
+                                       t.dtype))
+
+            dummy_mask = None if in_mask is None else Tensor(
+                xp.ones(tuple(fill if d is None else d for d in in_mask.shape), bool))
+            try:
+                with no_grad():
+                    masks = self.compute_mask(map_structure(zeros, inputs), dummy_mask)
+            except Exception:  # noqa: BLE001 - a mask that cannot be found symbolically
+                return
+        if masks is None:
+            return
+        flat_out = outputs if isinstance(outputs, list) else [outputs]
+        flat_masks = list(masks) if isinstance(masks, (list, tuple)) else [masks]
+        if len(flat_masks) == 1 and len(flat_out) > 1:
+            flat_out = flat_out[:1]
+        for out, mask in zip(flat_out, flat_masks, strict=False):
+            if mask is not None and isinstance(out, KerasTensor):
+                out._keras_mask = KerasTensor(out.shape[:-1] if out.ndim > 1 else out.shape,
+                                              "bool")
 
     @property
     def output(self):
@@ -129,8 +257,10 @@ class SymbolicCallMixin:
     def _dummy_output_shape(self, input_shape, fill):
         dtype = self.dtype if self.cast_inputs else xp.int64
 
-        def zeros(shape):
-            return Tensor(xp.zeros(tuple(fill if d is None else d for d in shape), dtype))
+        def zeros(shape):  # (large fills keep the batch at 1: only the unknown axes grow)
+            return Tensor(xp.zeros(tuple(
+                1 if i == 0 and d is None and fill > 2 else fill if d is None else d
+                for i, d in enumerate(shape)), dtype))
 
         dummy = (
             [zeros(s) for s in input_shape] if isinstance(input_shape, list) else zeros(
