@@ -42,10 +42,14 @@ class CompiledState:
         self.params = None                # trainable weights, listed once per fit
         self.in_fit = False
         self.metrics_cache = None         # model.metrics, listed once per fit/evaluate
+        self.keys_checked = False         # dict loss keys checked against the output names
+        self.output_names = None          # the model's output names (dict keys or layer names)
+        self.output_loss_trackers = None  # {output name: Mean '<name>_loss'}, several outputs
 
     def all_metrics(self):
         """The loss tracker, then the compiled metrics (once built)."""
-        return [self.loss_tracker] + [m for _, m, _ in (self.metrics or [])]
+        per_output = list((self.output_loss_trackers or {}).values())
+        return [self.loss_tracker] + per_output + [m for _, m, _ in (self.metrics or [])]
 
     def has_metric_specs(self):
         return bool(self.metric_specs) or bool(self.weighted_metric_specs)
@@ -63,6 +67,11 @@ def compiled_state(model, where):
             f"{where}: the model must be compiled first; call "
             f"model.compile(optimizer=..., loss=..., metrics=[...]) before model.{where}()"
         )
+    try:
+        names = model.output_names
+    except (AttributeError, GlassnetValueError):
+        names = None
+    state.output_names = list(names) if names else None
     return state
 
 
@@ -74,8 +83,8 @@ def parse_losses(loss):
         return None
     if isinstance(loss, (list, tuple)):
         return [losses_module.get(item) for item in loss]
-    if isinstance(loss, dict):
-        return {key: losses_module.get(item) for key, item in loss.items()}
+    if isinstance(loss, dict):  # keyed by output name (or index)
+        return {key: losses_module.get(item) for key, item in loss.items() if item is not None}
     return [losses_module.get(loss)]
 
 

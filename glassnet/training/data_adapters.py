@@ -42,13 +42,30 @@ def unpack(data):
     return data, None, None
 
 
-def pack_inputs(xs):
-    """A targetless batch as Keras 3 passes it: the array itself, or ``(list of arrays,)``."""
+def pack_inputs(xs, keys=None):
+    """A targetless batch as Keras 3 passes it: the array itself, or ``(list of arrays,)``
+    (``(dict,)`` for named inputs)."""
+    if keys is not None:
+        return (dict(zip(keys, xs, strict=True)),)
     return xs[0] if len(xs) == 1 else (xs,)
+
+
+def _pack(arrays, keys):
+    """One batch part: a dict for named arrays, the array alone, or a list of arrays."""
+    if keys is not None:
+        return dict(zip(keys, arrays, strict=True))
+    return arrays[0] if len(arrays) == 1 else arrays
+
+
+def _keys(value):
+    """The keys of dict data (named inputs or outputs, in the dict's order), else None."""
+    return list(value) if isinstance(value, dict) else None
 
 
 def batch_size_of(x):
     """The number of samples in a batch of inputs (the first input's length)."""
+    if isinstance(x, dict):
+        x = list(x.values())
     first = x[0] if isinstance(x, (list, tuple)) else x
     return len(first)
 
@@ -117,8 +134,10 @@ def _arrays(value, name, where):
     """A list of arrays (several inputs/outputs) from an array, a Tensor or a list of them."""
     if value is None:
         return None
-    if isinstance(value, dict):
-        raise GlassnetTypeError(f"{where}: {name} as a dict is not supported; pass arrays")
+    if isinstance(value, dict):  # named inputs/outputs: the values, in the dict's order
+        if not value:
+            raise GlassnetValueError(f"{where}: {name} is an empty dict")
+        return [_to_array(v, f"{name}[{k!r}]", where) for k, v in value.items()]
     if _is_multi(value):
         return [_to_array(v, name, where) for v in value]
     return [_to_array(value, name, where)]
@@ -136,7 +155,7 @@ def _is_batch_list(value):
 def _is_array_like(value):
     if _is_batch_list(value):
         return False
-    return isinstance(value, (xp.ndarray, Tensor, list, tuple)) or (
+    return isinstance(value, (xp.ndarray, Tensor, list, tuple, dict)) or (
         hasattr(value, "__array__") and not hasattr(value, "__next__")
     )
 
@@ -164,8 +183,9 @@ class ArrayData:
         shuffle: reshuffle the sample order at each epoch.
     """
 
-    def __init__(self, xs, ys, sample_weight, batch_size, shuffle):
+    def __init__(self, xs, ys, sample_weight, batch_size, shuffle, x_keys=None, y_keys=None):
         self.xs, self.ys, self.sample_weight = xs, ys, sample_weight
+        self.x_keys, self.y_keys = x_keys, y_keys
         self.n = len(xs[0])
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -181,12 +201,12 @@ class ArrayData:
             stop = min(start + self.batch_size, self.n)
             take = slice(start, stop) if order is None else order[start:stop]
             xs = [_cast_x(x[take]) for x in self.xs]
-            batch_x = xs[0] if len(xs) == 1 else xs
+            batch_x = _pack(xs, self.x_keys)
             if self.ys is None:
-                yield pack_inputs(xs)
+                yield pack_inputs(xs, self.x_keys)
                 continue
             ys = [_cast_y(y[take]) for y in self.ys]
-            batch_y = ys[0] if len(ys) == 1 else ys
+            batch_y = _pack(ys, self.y_keys)
             if self.sample_weight is None:
                 yield batch_x, batch_y
             else:
@@ -195,7 +215,7 @@ class ArrayData:
     def peek(self):
         """The first batch in storage order, without shuffling (nothing is consumed)."""
         return next(ArrayData(self.xs, self.ys, self.sample_weight, self.batch_size,
-                              False).batches(1))
+                              False, self.x_keys, self.y_keys).batches(1))
 
 
 class IterableData:
@@ -259,13 +279,13 @@ class IterableData:
         for array in xs:
             _check_finite(array, "x", self.where)
         xs = [_cast_x(a) for a in xs]
-        batch_x = xs[0] if len(xs) == 1 else xs
+        batch_x = _pack(xs, _keys(x))
         if y is None:
-            return pack_inputs(xs)
+            return pack_inputs(xs, _keys(x))
         ys = [_cast_y(a) for a in _arrays(y, "y", self.where)]
         for array in ys:
             _check_finite(array, "y", self.where)
-        batch_y = ys[0] if len(ys) == 1 else ys
+        batch_y = _pack(ys, _keys(y))
         if len(xs[0]) != len(ys[0]):
             raise GlassnetValueError(
                 f"{self.where}: a batch has {len(xs[0])} inputs but {len(ys[0])} targets"
@@ -360,8 +380,9 @@ def make_data(x, y, sample_weight, batch_size, shuffle, where, class_weight=None
         sw = weights if sw is None else sw * weights
     if sw is not None:
         sw = sw.astype(xp.float32, copy=False)
-    summaries = None if ys is None else [_TargetSummary(y) for y in ys]
-    return ArrayData(xs, ys, sw, batch_size, shuffle), summaries
+    # (named targets are matched to the outputs by name later: no positional label check)
+    summaries = None if ys is None or isinstance(y, dict) else [_TargetSummary(y) for y in ys]
+    return ArrayData(xs, ys, sw, batch_size, shuffle, _keys(x), _keys(y)), summaries
 
 
 def split_validation(x, y, sample_weight, validation_split):
@@ -381,14 +402,15 @@ def split_validation(x, y, sample_weight, validation_split):
             f"{n - split_at} validation samples out of {n}; both must be at least 1"
         )
 
-    def cut(arrays, part):
+    def cut(arrays, part, keys):
         if arrays is None:
             return None
         pieces = [a[:split_at] if part == 0 else a[split_at:] for a in arrays]
-        return pieces[0] if len(pieces) == 1 else pieces
+        return _pack(pieces, keys)
 
-    train = (cut(xs, 0), cut(ys, 0), None if sw is None else sw[:split_at])
-    val = (cut(xs, 1), cut(ys, 1), None if sw is None else sw[split_at:])
+    xk, yk = _keys(x), _keys(y)
+    train = (cut(xs, 0, xk), cut(ys, 0, yk), None if sw is None else sw[:split_at])
+    val = (cut(xs, 1, xk), cut(ys, 1, yk), None if sw is None else sw[split_at:])
     return train, val
 
 

@@ -27,7 +27,7 @@ from glassnet.config import no_grad
 from glassnet.errors import GlassnetValueError
 from glassnet.tensor import Tensor
 from glassnet.training.data_adapters import unpack
-from glassnet.training.resolution import build_metrics
+from glassnet.training.resolution import align, build_metrics
 
 
 def resolve_verbose(verbose, where):
@@ -136,13 +136,15 @@ def prebuild_metrics(model, state, data):
     if getattr(model, "built", False) and isinstance(shape, tuple):
         first = x[0] if isinstance(x, (list, tuple)) else x
         preds = [xp.zeros((len(first),) + tuple(1 if d is None else d for d in shape[1:]))]
+        names, targets, _ = align(state, y, preds)
     else:
         with no_grad():
             y_pred = model(x, training=False)
-        preds = as_arrays(y_pred if isinstance(y_pred, (list, tuple)) else [y_pred])
-    targets = [t.data if isinstance(t, Tensor) else xp.asarray(t)
-               for t in (y if isinstance(y, (list, tuple)) else [y])]
-    build_metrics(state, targets, preds)
+        names, targets, preds = align(state, y, y_pred)
+        preds = as_arrays(preds)
+    targets = [None if t is None else t.data if isinstance(t, Tensor) else xp.asarray(t)
+               for t in targets]
+    build_metrics(state, targets, preds, names)
     state.metrics_cache = None
 
 

@@ -109,9 +109,60 @@ def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _loss_for(state, index, n_outputs):
+def output_names_for(state, n_outputs):
+    """The names of the outputs: the model's (dict keys, output layer names) when they fit,
+    else ``output_1``, ``output_2``..."""
+    names = state.output_names
+    if names and len(names) == n_outputs:
+        return list(names)
+    return [f"output_{i + 1}" for i in range(n_outputs)]
+
+
+def align(state, y, y_pred):
+    """``(names, targets, preds)``, one entry per output in the model's output order.
+
+    A dict of predictions gives its keys; dict targets are matched to the outputs by name
+    (an output without a target gets None), as in Keras 3.
+    """
+    if isinstance(y_pred, dict):
+        names, preds = list(y_pred), list(y_pred.values())
+    else:
+        preds = _as_list(y_pred)
+        names = output_names_for(state, len(preds))
+    if isinstance(y, dict):
+        unknown = [key for key in y if key not in names]
+        if unknown:
+            raise GlassnetValueError(
+                f"fit: y has keys {unknown} that are not output names; the model's outputs "
+                f"are {names}"
+            )
+        targets = [y.get(name) for name in names]
+    elif y is None:
+        targets = [None] * len(preds)
+    else:
+        targets = _as_list(y)
+    return names, targets, preds
+
+
+def check_output_keys(state, names):
+    """Refuse ``compile(loss={...})``/``loss_weights``/``metrics`` keys naming no output."""
+    for what, given in (("loss", state.loss_fns), ("loss_weights", state.loss_weights)):
+        if not isinstance(given, dict):
+            continue
+        bad = [k for k in given if k not in names and not (
+            str(k).isdigit() and 0 <= int(k) < len(names))]
+        if bad:
+            raise GlassnetValueError(
+                f"compile: {what} given for {bad}, which are not outputs of the model; the "
+                f"outputs are {names}"
+            )
+
+
+def _loss_for(state, index, n_outputs, name=None):
     fns = state.loss_fns
     if isinstance(fns, dict):
+        if name is not None and name in fns:
+            return fns[name]
         return fns.get(index, fns.get(str(index)))
     if len(fns) == 1:
         return fns[0]
@@ -122,11 +173,13 @@ def _loss_for(state, index, n_outputs):
     return fns[index]
 
 
-def _weight_for(state, index):
+def _weight_for(state, index, name=None):
     weights = state.loss_weights
     if weights is None:
         return 1.0
     if isinstance(weights, dict):
+        if name is not None and name in weights:
+            return float(weights[name])
         return float(weights.get(index, weights.get(str(index), 1.0)))
     return weights[index] if index < len(weights) else 1.0
 
@@ -155,36 +208,61 @@ def total_loss(state, model, y, y_pred, sample_weight=None):
             "compile: no loss was given; call model.compile(loss=...) (for example "
             "loss='categorical_crossentropy') before fit/evaluate"
         )
-    preds = _as_list(y_pred)
-    targets = _as_list(y)
+    names, targets, preds = align(state, y, y_pred)
     if len(targets) != len(preds):
         raise GlassnetValueError(
             f"fit: the model has {len(preds)} outputs but y has {len(targets)} target arrays"
         )
+    if not state.keys_checked and (isinstance(state.loss_fns, dict)
+                                   or isinstance(state.loss_weights, dict)):
+        check_output_keys(state, names)
+        state.keys_checked = True
     if state.target_check is not None:
         check, state.target_check = state.target_check, None
         for i, (summary, pred) in enumerate(zip(check[1], preds, strict=False)):
             if summary is not None:
-                kind = loss_kind(_loss_for(state, i, len(preds)))
-                _check_targets(check[0], kind, summary, pred.shape)
+                loss_fn = _loss_for(state, i, len(preds), names[i])
+                if loss_fn is not None:
+                    _check_targets(check[0], loss_kind(loss_fn), summary, pred.shape)
     sw = None if sample_weight is None else Tensor(sample_weight)
     total = None
+    several = len(preds) > 1
+    if several and state.output_loss_trackers is None:
+        state.output_loss_trackers = {
+            name: metrics_module.Mean(name=f"{name}_loss")
+            for i, name in enumerate(names) if _loss_for(state, i, len(preds), name) is not None}
+        state.metrics_cache = None
     for i, (target, pred) in enumerate(zip(targets, preds, strict=True)):
-        loss_fn = _loss_for(state, i, len(preds))
+        loss_fn = _loss_for(state, i, len(preds), names[i])
         if loss_fn is None:
             continue
+        if target is None:
+            raise GlassnetValueError(
+                f"fit: output '{names[i]}' has a loss but y has no target for it; give y as "
+                f"a dict with the key '{names[i]}' (outputs: {names}) or a list in output order"
+            )
         target = target if isinstance(target, Tensor) else Tensor(xp.asarray(target))
         value = loss_fn(target, pred, sample_weight=sw) if sw is not None else loss_fn(target, pred)
         if not isinstance(value, Tensor):
             value = Tensor(xp.asarray(value))
         if value.ndim:
             value = value.mean()
-        weight = _weight_for(state, i)
+        weight = _weight_for(state, i, names[i])
         if weight != 1.0:
             value = value * weight
+        if several and names[i] in state.output_loss_trackers:  # Keras 3's '<output>_loss'
+            state.output_loss_trackers[names[i]].update_state(
+                float(value.data), sample_weight=len(pred))
         total = value if total is None else total + value
     for penalty in getattr(model, "losses", None) or ():
-        total = total + penalty
+        penalty = penalty if penalty.ndim == 0 else penalty.sum()
+        total = penalty if total is None else total + penalty
+    if total is None:
+        raise GlassnetValueError(
+            f"fit: none of the model's outputs {names} has a loss: compile(loss=...) names "
+            f"{sorted(map(str, state.loss_fns)) if isinstance(state.loss_fns, dict) else 'none'}"
+            f"; give one loss per output (a dict keyed by output name or a list)"
+        )
     return total
 
 
@@ -203,12 +281,14 @@ def _resolve_accuracy(name, kind, y_true, y_pred):
     return metrics_module.CategoricalAccuracy(name=name)
 
 
-def build_metrics(state, targets, preds):
+def build_metrics(state, targets, preds, names=None):
     """Create the compiled metrics (one list entry per output and spec) from a first batch."""
     built = []
+    names = names or output_names_for(state, len(preds))
     for weighted, specs in ((False, state.metric_specs), (True, state.weighted_metric_specs)):
         if isinstance(specs, dict):
-            per_output = {int(k) if str(k).isdigit() else k: v for k, v in specs.items()}
+            per_output = {names.index(k) if k in names else int(k) if str(k).isdigit() else k:
+                          v for k, v in specs.items()}
         elif len(preds) > 1 and specs and all(isinstance(s, (list, tuple)) for s in specs):
             per_output = dict(enumerate(specs))
         else:
@@ -217,18 +297,20 @@ def build_metrics(state, targets, preds):
             if not isinstance(index, int) or not 0 <= index < len(preds):
                 raise GlassnetValueError(
                     f"compile: metrics given for output {index!r}, but the model has "
-                    f"{len(preds)} outputs (use indices 0..{len(preds) - 1})"
+                    f"{len(preds)} outputs {names} (use their names or indices 0.."
+                    f"{len(preds) - 1})"
                 )
             for spec in _as_list(items):
                 if isinstance(spec, str) and spec.lower() in ("accuracy", "acc"):
-                    kind = loss_kind(_loss_for(state, index, len(preds))) if state.loss_fns \
-                        else ""
+                    loss_fn = _loss_for(state, index, len(preds), names[index]) \
+                        if state.loss_fns else None
+                    kind = loss_kind(loss_fn) if loss_fn is not None else ""
                     metric = _resolve_accuracy(spec, kind, xp.asarray(targets[index]),
                                                preds[index])
                 else:
                     metric = metrics_module.get(spec)
-                if len(preds) > 1:
-                    metric.name = f"output_{index + 1}_{metric.name}"
+                if len(preds) > 1:  # Keras 3: '<output name>_<metric>'
+                    metric.name = f"{names[index]}_{metric.name}"
                 if weighted and not metric.name.startswith("weighted_") and any(
                         m.name == metric.name for _, m, _ in built):
                     metric.name = "weighted_" + metric.name
@@ -241,14 +323,16 @@ def update_compiled_metrics(state, y, y_pred, sample_weight=None):
 
     A masked sequence output (``y_pred._keras_mask``) counts only its unmasked steps.
     """
-    as_list = _as_list(y_pred)
+    names, targets, as_list = align(state, y, y_pred)
     masks = [p._keras_mask if isinstance(p, Tensor) else None for p in as_list]
     preds = [p.data if isinstance(p, Tensor) else xp.asarray(p) for p in as_list]
-    targets = [t.data if isinstance(t, Tensor) else t for t in _as_list(y)]
+    targets = [t.data if isinstance(t, Tensor) else t for t in targets]
     if state.metrics is None:
-        build_metrics(state, targets, preds)
+        build_metrics(state, targets, preds, names)
         state.metrics_cache = None
     for index, metric, weighted in state.metrics:
+        if targets[index] is None:
+            continue
         weight = sample_weight if weighted else None
         if masks[index] is not None:
             weight = _mask_as_weight(weight, masks[index])
@@ -284,7 +368,7 @@ class CompiledLoss:
         total = total_loss(self.state, None, y, y_pred, sample_weight)
         for penalty in regularization_losses or ():
             total = total + penalty
-        first = y_pred[0] if isinstance(y_pred, (list, tuple)) else y_pred
+        first = _as_list(list(y_pred.values()) if isinstance(y_pred, dict) else y_pred)[0]
         self.state.loss_tracker.update_state(float(total.data), sample_weight=len(first))
         return total
 

@@ -437,7 +437,8 @@ class Trainer:
     def predict_on_batch(self, x):
         """The outputs for exactly this batch (an ndarray, or a list for several outputs)."""
         xs = [_cast_x(array) for array in _arrays(x, "x", "predict_on_batch")]
-        return loop.as_arrays(self.predict_step(pack_inputs(xs)))
+        keys = list(x) if isinstance(x, dict) else None
+        return loop.as_arrays(self.predict_step(pack_inputs(xs, keys)))
 
 
 def _validation_adapter(validation_data, batch_size):
