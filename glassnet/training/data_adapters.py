@@ -25,6 +25,7 @@ from glassnet.backend import xp
 from glassnet.config import config
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.tensor import Tensor
+from glassnet.training.py_dataset import PyDataset
 from glassnet.training.resolution import _TargetSummary
 
 DEFAULT_BATCH_SIZE = 32
@@ -296,6 +297,54 @@ class IterableData:
             xp.float32, copy=False)
 
 
+class PyDatasetData:
+    """Batches from a :class:`~glassnet.training.py_dataset.PyDataset`, as Keras 3 reads one.
+
+    Each epoch calls ``on_epoch_begin``, reads ``dataset[i]`` for the batch numbers (a new
+    random order per epoch when ``shuffle``), then ``on_epoch_end``. With ``steps`` given, the
+    next epoch continues where the last stopped, starting over once every batch was seen.
+    """
+
+    def __init__(self, dataset, shuffle, where):
+        self.dataset, self.shuffle, self.where = dataset, bool(shuffle), where
+        self._order, self._position = None, 0
+
+    def _num_batches(self):
+        n = self.dataset.num_batches
+        return None if n is None else int(n)
+
+    def steps(self, steps=None):
+        return int(steps) if steps is not None else self._num_batches()
+
+    def _new_order(self, n):
+        return config.rng.permutation(n) if self.shuffle else range(n)
+
+    def batches(self, steps=None):
+        n = self._num_batches()
+        if n is None and steps is None:
+            raise GlassnetValueError(
+                f"{self.where}: the PyDataset {type(self.dataset).__name__} has no length "
+                f"(num_batches is None); give steps_per_epoch= (steps= for evaluate/predict)"
+            )
+        self.dataset.on_epoch_begin()
+        if n is not None and (steps is None or self._order is None):
+            self._order, self._position = self._new_order(n), 0
+        limit = n if steps is None else int(steps)
+        for _ in range(limit):
+            if n is not None and self._position >= n:
+                break
+            index = self._position if n is None else int(self._order[self._position])
+            self._position += 1
+            yield IterableData._batch(self, self.dataset[index])
+        if n is not None and self._position >= n:
+            self._order = None
+        self.dataset.on_epoch_end()
+
+    def peek(self):
+        """The first batch (``dataset[0]``), nothing consumed."""
+        return IterableData._batch(self, self.dataset[0])
+
+
 def check_batch_size(batch_size, where, name="batch_size"):
     if batch_size is None:
         return DEFAULT_BATCH_SIZE
@@ -361,6 +410,13 @@ def make_data(x, y, sample_weight, batch_size, shuffle, where, class_weight=None
     """An ArrayData or IterableData, plus label summaries for the first-batch check."""
     if x is None:
         raise GlassnetValueError(f"{where}: x is required (the input data), received None")
+    if isinstance(x, PyDataset):
+        if y is not None:
+            raise GlassnetValueError(
+                f"{where}: y must not be given when x is a PyDataset (its batches hold the "
+                f"targets)"
+            )
+        return PyDatasetData(x, shuffle, where), None
     if not _is_array_like(x) and hasattr(x, "__iter__") or (
             hasattr(x, "__getitem__") and hasattr(x, "__len__") and not _is_array_like(x)):
         if y is not None:
