@@ -301,6 +301,9 @@ class Model(Trainer, Layer):
                 for node in self._nodes
                 if node.layer is layer
             ]
+            layouts = [_call_layout(node) for node in self._nodes if node.layer is layer]
+            if any(layout is not None for layout in layouts):  # several tensor arguments
+                entry["call_layouts"] = layouts
             layers.append(entry)
         config.update(
             layers=layers,
@@ -309,6 +312,10 @@ class Model(Trainer, Layer):
             multiple_inputs=isinstance(self._nested_inputs, (list, tuple)),
             multiple_outputs=isinstance(self._nested_outputs, (list, tuple)),
         )
+        for role, nested in (("input_keys", self._nested_inputs),
+                             ("output_keys", self._nested_outputs)):
+            if isinstance(nested, dict):  # dict inputs/outputs: their keys, in order
+                config[role] = [str(key) for key in nested]
         return config
 
     def _tensor_ref(self, tensor):
@@ -336,11 +343,20 @@ class Model(Trainer, Layer):
             for e in config["layers"]
             for i, refs in enumerate(e.get("inbound_nodes", []))
         ]
+        layouts = {e["name"]: e["call_layouts"] for e in config["layers"] if "call_layouts" in e}
         while pending:
             remaining = []
             for name, index, refs in pending:
                 if all((ref[0], ref[1]) in outputs for ref in refs):
                     args = [_pick(outputs[(r[0], r[1])], r[2]) for r in refs]
+                    layout = layouts.get(name, [None] * (index + 1))[index]
+                    if layout is not None:
+                        tensors = iter(args)
+                        call_in, call_args, call_kwargs = (
+                            _from_layout(part, tensors) for part in layout)
+                        outputs[(name, index)] = created[name](call_in, *call_args,
+                                                               **call_kwargs)
+                        continue
                     outputs[(name, index)] = created[name](args if len(args) > 1 else args[0])
                 else:
                     remaining.append((name, index, refs))
@@ -349,9 +365,17 @@ class Model(Trainer, Layer):
             pending = remaining
         inputs = [_pick(outputs[(r[0], r[1])], r[2]) for r in config["input_layers"]]
         outs = [_pick(outputs[(r[0], r[1])], r[2]) for r in config["output_layers"]]
+        if config.get("input_keys"):
+            inputs = dict(zip(config["input_keys"], inputs, strict=True))
+        elif not config.get("multiple_inputs"):
+            inputs = inputs[0]
+        if config.get("output_keys"):
+            outs = dict(zip(config["output_keys"], outs, strict=True))
+        elif not config.get("multiple_outputs"):
+            outs = outs[0]
         return cls(
-            inputs=inputs if config.get("multiple_inputs") else inputs[0],
-            outputs=outs if config.get("multiple_outputs") else outs[0],
+            inputs=inputs,
+            outputs=outs,
             name=config.get("name"),
             trainable=config.get("trainable", True),
         )
@@ -423,6 +447,43 @@ def _topological_nodes(flat_inputs, flat_outputs):
                 f"'{node.layer.name}', which is not in the model's inputs"
             )
     return [n for n in order if not isinstance(n.layer, InputLayer)]
+
+
+def _layout(structure):
+    """A JSON-able picture of a call argument: "@tensor" where a KerasTensor goes."""
+    if isinstance(structure, KerasTensor):
+        return "@tensor"
+    if isinstance(structure, dict):
+        return {"@dict": {str(k): _layout(v) for k, v in structure.items()}}
+    if isinstance(structure, (list, tuple)):
+        return [_layout(v) for v in structure]
+    if structure is None or isinstance(structure, (bool, int, float, str)):
+        return structure
+    raise GlassnetTypeError(
+        f"Model.get_config: a layer call argument of type {type(structure).__name__} cannot "
+        f"be serialized (only tensors, numbers, strings, lists and dicts)"
+    )
+
+
+def _from_layout(layout, tensors):
+    """The call argument :func:`_layout` pictured, taking the tensors in order."""
+    if layout == "@tensor":
+        return next(tensors)
+    if isinstance(layout, dict):
+        return {k: _from_layout(v, tensors) for k, v in layout["@dict"].items()}
+    if isinstance(layout, list):
+        return [_from_layout(v, tensors) for v in layout]
+    return layout
+
+
+def _call_layout(node):
+    """``[inputs, args, kwargs]`` layouts of a call with tensors beyond ``inputs`` (or None)."""
+    if not node.args and not node.kwargs:
+        return None
+    try:
+        return [_layout(node.inputs), _layout(list(node.args)), _layout(dict(node.kwargs))]
+    except GlassnetTypeError:  # a constant that JSON cannot hold: saved as before, tensors only
+        return None
 
 
 def _assign(symbolic, result, values):
