@@ -47,8 +47,12 @@ class Model(Trainer, Layer):
     are tracked: their weights are the model's weights, in assignment order.
 
     Args:
-        inputs: functional API: an input KerasTensor or a list of them.
-        outputs: functional API: an output KerasTensor or a list of them.
+        inputs: functional API: an input KerasTensor, a list of them, or a dict
+            ``{name: KerasTensor}`` (then calls, ``fit`` and ``predict`` take a dict keyed the
+            same way; a list-input model takes a dict keyed by the Input names too).
+        outputs: functional API: an output KerasTensor, a list or a dict of them (a dict
+            model returns a dict, and its keys name the outputs in ``compile``, ``fit`` and
+            the logs).
         name: default ``functional`` for a functional model, else the snake-case class name.
         **kwargs: base Layer arguments (``trainable``, ``dtype``...).
 

@@ -426,3 +426,29 @@ def test_functional_layer_names_must_be_unique():
     x = Input(shape=(2,))
     with pytest.raises(GlassnetValueError, match="unique names.*'twin'"):
         Model(x, Dense(1, name="twin")(Dense(2, name="twin")(x)))
+
+
+def test_dict_and_list_models_name_their_inputs_and_outputs(rng):
+    a, b = Input(shape=(2,), name="left"), Input(shape=(2,), name="right")
+    listed = Model([a, b], [Dense(1, name="sum")(gn.layers.Add()([a, b]))])
+    assert listed.input_names == ["left", "right"] and listed.output_names == ["sum"]
+    assert isinstance(listed.output, list) and listed.output_shape == [(None, 1)]
+    keyed = Model({"l": a, "r": b}, {"out": listed.outputs[0]})
+    assert keyed.input_names == ["l", "r"] and keyed.output_names == ["out"]
+    assert set(keyed.input) == {"l", "r"} and keyed.output["out"] is listed.outputs[0]
+    x1, x2 = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+    kernel, bias = listed.get_layer("sum").get_weights()
+    out = keyed({"l": x1, "r": x2})
+    assert list(out) == ["out"]
+    np.testing.assert_allclose(out["out"].numpy(), (x1 + x2) @ kernel + bias, rtol=1e-5)
+    np.testing.assert_allclose(listed({"left": x1, "right": x2})[0].numpy(),
+                               out["out"].numpy())
+
+
+def test_sequential_keeps_an_unknown_time_length(rng):
+    model = Sequential([Input(shape=(None, 4)), gn.layers.Conv1D(2, 3),
+                        gn.layers.MaxPooling1D(2)])
+    assert model.output_shape == (None, None, 2)
+    assert [layer.output_shape for layer in model.layers] == [(None, None, 2),
+                                                             (None, None, 2)]
+    assert model.predict(rng.normal(size=(1, 9, 4)), verbose=0).shape == (1, 3, 2)

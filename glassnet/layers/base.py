@@ -489,6 +489,9 @@ class Layer(RecordingMixin, SymbolicCallMixin):
         mask = kwargs.get("mask", _mask_of(inputs))
         if mask is not None and self._call_has_mask and "mask" not in kwargs:
             kwargs["mask"] = mask  # Keras: a mask made upstream reaches the layers that use it
+        elif mask is None and self._call_has_mask and isinstance(inputs, list) and any(
+                _mask_of(x) is not None for x in inputs):
+            kwargs["mask"] = [_mask_of(x) for x in inputs]  # several inputs: one mask each
         self._call_losses = []
         if self.record:
             self._inspect_data = {"input": inputs}

@@ -98,7 +98,11 @@ def map_structure(fn, structure):
 
 def _any_symbolic(inputs, args, kwargs):
     """Whether a call has a KerasTensor anywhere: the functional API records it as a Node."""
-    return _is_symbolic(inputs) or bool(flatten_symbolic((inputs, args, kwargs)))
+    if isinstance(inputs, KerasTensor):
+        return True
+    if not args and not kwargs and not isinstance(inputs, (list, tuple, dict)):
+        return False  # the common eager call: one Tensor or array
+    return bool(flatten_symbolic((inputs, args, kwargs)))
 
 
 def _map_outputs(fn, outputs):
@@ -163,6 +167,11 @@ class SymbolicCallMixin:
 
         tensors = flatten_symbolic((inputs, args, kwargs))
         unknown = any(d is None for t in tensors for d in t.shape[1:])
+        if not self.built and (isinstance(inputs, KerasTensor) or (
+                isinstance(inputs, (list, tuple)) and _is_symbolic(inputs))):
+            self._maybe_build(inputs.shape if isinstance(inputs, KerasTensor)
+                              else [t.shape for t in inputs])  # unknown sizes stay None
+        output_shape = self.output_shape
         try:
             first, fills = run(1), (1, 2)
         except ShapeError:
@@ -184,6 +193,8 @@ class SymbolicCallMixin:
             return KerasTensor(shape, y.dtype if dtype is None else dtype, node, index)
 
         outputs = _map_outputs(symbolic, first)
+        if output_shape is None:  # not the dummy's sizes: the symbolic shape
+            self.output_shape = outputs.shape if isinstance(outputs, KerasTensor) else None
         node.outputs = outputs
         self.__dict__.setdefault("_inbound_nodes", []).append(node)
         return outputs

@@ -77,12 +77,18 @@ class Trainer:
         Args:
             optimizer: an optimizer object or name (``'rmsprop'``, ``'adam'``, ``'sgd'``...).
             loss: a loss object, name (``'categorical_crossentropy'``, ``'mse'``...) or function
-                ``f(y_true, y_pred)``; for several outputs a list or a dict keyed by output
-                index. None: the loss is ``sum(model.losses)`` (``add_loss``, regularizers).
-            loss_weights: one weight per output: ``loss = sum_i w_i * loss_i``.
-            metrics: a list of metric names/objects. ``'accuracy'``/``'acc'`` become binary,
-                categorical or sparse categorical accuracy from the loss and the label/output
-                shapes, like Keras.
+                ``f(y_true, y_pred)``; for several outputs a list in output order (None for an
+                output without a loss) or a dict keyed by output name (``model.output_names``:
+                the keys of dict outputs, else the output layers' names) or index; an output
+                left out has no loss and needs no target. None: the loss is
+                ``sum(model.losses)`` (``add_loss``, regularizers).
+            loss_weights: one weight per output: ``loss = sum_i w_i * loss_i`` (a list, or a
+                dict keyed like ``loss``). A model with several outputs also logs each weighted
+                term as ``'<output name>_loss'``.
+            metrics: a list of metric names/objects (for several outputs: a list of lists or
+                a dict keyed by output name; the logs then say ``'<output name>_<metric>'``).
+                ``'accuracy'``/``'acc'`` become binary, categorical or sparse categorical
+                accuracy from the loss and the label/output shapes, like Keras.
             weighted_metrics: metrics that also receive ``sample_weight``/``class_weight``.
             run_eagerly: accepted; glassnet always runs eagerly (True or False alike).
             steps_per_execution: only 1: glassnet runs one batch per step; another value
@@ -258,9 +264,11 @@ class Trainer:
         """Train for ``epochs`` epochs of mini-batch gradient descent (Keras 3 ``fit``).
 
         Args:
-            x, y: input and target arrays (or lists of arrays for several inputs/outputs), or
-                ``x`` an iterable/generator of ``(x, y)``/``(x, y, sample_weight)`` batches
-                (then y=None).
+            x, y: input and target arrays (or lists of arrays for several inputs/outputs, or
+                dicts: ``x`` keyed by input name, ``y`` by output name), or ``x`` a
+                :class:`~glassnet.training.py_dataset.PyDataset` or an iterable/generator of
+                ``(x, y)``/``(x, y, sample_weight)`` batches (then y=None; a generator is
+                consumed across epochs, a PyDataset is read again each epoch).
             batch_size: samples per gradient step (default 32).
             epochs: index of the last epoch (training runs ``initial_epoch..epochs-1``).
             verbose: 'auto' (= 1, progress bar), 0 silent, 1 progress bar, 2 one line per epoch.
@@ -275,7 +283,9 @@ class Trainer:
                 checkpoint that ``ModelCheckpoint`` wrote at the end of epoch ``k`` (1-based in
                 its file name), ``fit(..., epochs=n, initial_epoch=k)`` finishes bit-identical
                 to an uninterrupted ``fit(..., epochs=n)``.
-            steps_per_epoch: batches per epoch (default: all the data / the whole iterable).
+            steps_per_epoch: batches per epoch (default: all the data / the whole iterable;
+                needed for an endless generator or PyDataset). A PyDataset then continues
+                where the last epoch stopped and starts over once every batch was seen.
             validation_steps: batches per validation run.
             validation_batch_size: batch size for validation (default: ``batch_size``).
             validation_freq: validate every ``validation_freq`` epochs (or at the listed
@@ -386,14 +396,16 @@ class Trainer:
         """The model's outputs for ``x``, computed batch by batch under ``no_grad``.
 
         Args:
-            x: input array(s), or an iterable/generator of input batches.
+            x: input array(s) (a list, or a dict keyed by input name), a PyDataset, or an
+                iterable/generator of input batches.
             batch_size: samples per batch (default 32).
             verbose: 'auto' (= 1), 0, 1 or 2.
             steps: batches to run (default: all).
             callbacks: a list of callbacks (``on_predict_*`` hooks).
 
         Returns:
-            An ndarray (a list of ndarrays for several outputs) with one row per sample.
+            An ndarray (a list of ndarrays for several outputs, a dict for dict outputs) with
+            one row per sample.
         """
         where = "predict"
         loop.check_model(self, where)

@@ -135,6 +135,21 @@ def test_mask_reaches_a_custom_call_in_a_functional_model():
     np.testing.assert_array_equal(np.asarray(received["mask"]), x != 0)
 
 
+def test_several_inputs_bring_one_mask_each_to_call():
+    received = {}
+
+    class Pair(Layer):
+        def call(self, inputs, mask=None):
+            received["mask"] = mask
+            return inputs[0]
+
+    x = np.array([[1, 0, 2]])
+    embedded = Embedding(5, 2, mask_zero=True)(x)
+    Pair()([embedded, gn.tensor(np.ones((1, 3, 2)))])
+    assert len(received["mask"]) == 2 and received["mask"][1] is None
+    np.testing.assert_array_equal(np.asarray(received["mask"][0]), [[True, False, True]])
+
+
 def test_symbolic_masks_follow_supports_masking_and_compute_mask():
     class TemporalSplit(Layer):
         def call(self, inputs):
