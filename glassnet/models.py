@@ -11,7 +11,10 @@ Three ways to make a model, as in Keras:
 ``Model`` gets ``compile``/``fit``/``evaluate``/``predict`` and the training steps from the
 :class:`~glassnet.training.Trainer` mixin (``class Model(Trainer, Layer)``, as in Keras 3);
 ``save``/``save_weights``/``load_weights`` call :mod:`glassnet.io` and ``summary`` prints the
-table that :mod:`glassnet.summary` builds.
+table that :mod:`glassnet.summary` builds. (At a little over 600 lines this module is one
+concept: the model, functional graph and Sequential stack together, which share the graph's
+nodes, names and config; the symbolic structures they walk live in
+:mod:`glassnet.layers.symbolic`.)
 """
 
 import sys
@@ -26,7 +29,13 @@ from glassnet.layers.base import Layer, _custom_init_args, unique_name
 from glassnet.layers.core import InputLayer
 from glassnet.layers.input_spec import _batchless, user_shape
 from glassnet.layers.serialization import deserialize, register_layer, serialize
-from glassnet.layers.symbolic import KerasTensor, map_structure
+from glassnet.layers.symbolic import (
+    KerasTensor,
+    assign_outputs,
+    call_layout,
+    from_layout,
+    map_structure,
+)
 from glassnet.tensor import Tensor
 from glassnet.training import Trainer
 
@@ -154,7 +163,7 @@ class Model(Trainer, Layer):
             result = node.layer(map_structure(value, node.inputs),
                                 *map_structure(value, node.args), training=training,
                                 **map_structure(value, node.kwargs))
-            _assign(node.outputs, result, values)
+            assign_outputs(node.outputs, result, values)
         if isinstance(self._nested_outputs, dict):
             return {key: values[id(t)] for key, t in self._nested_outputs.items()}
         results = [values[id(t)] for t in self.outputs]
@@ -305,7 +314,7 @@ class Model(Trainer, Layer):
                 for node in self._nodes
                 if node.layer is layer
             ]
-            layouts = [_call_layout(node) for node in self._nodes if node.layer is layer]
+            layouts = [call_layout(node) for node in self._nodes if node.layer is layer]
             if any(layout is not None for layout in layouts):  # several tensor arguments
                 entry["call_layouts"] = layouts
             layers.append(entry)
@@ -357,7 +366,7 @@ class Model(Trainer, Layer):
                     if layout is not None:
                         tensors = iter(args)
                         call_in, call_args, call_kwargs = (
-                            _from_layout(part, tensors) for part in layout)
+                            from_layout(part, tensors) for part in layout)
                         outputs[(name, index)] = created[name](call_in, *call_args,
                                                                **call_kwargs)
                         continue
@@ -451,55 +460,6 @@ def _topological_nodes(flat_inputs, flat_outputs):
                 f"'{node.layer.name}', which is not in the model's inputs"
             )
     return [n for n in order if not isinstance(n.layer, InputLayer)]
-
-
-def _layout(structure):
-    """A JSON-able picture of a call argument: "@tensor" where a KerasTensor goes."""
-    if isinstance(structure, KerasTensor):
-        return "@tensor"
-    if isinstance(structure, dict):
-        return {"@dict": {str(k): _layout(v) for k, v in structure.items()}}
-    if isinstance(structure, (list, tuple)):
-        return [_layout(v) for v in structure]
-    if structure is None or isinstance(structure, (bool, int, float, str)):
-        return structure
-    raise GlassnetTypeError(
-        f"Model.get_config: a layer call argument of type {type(structure).__name__} cannot "
-        f"be serialized (only tensors, numbers, strings, lists and dicts)"
-    )
-
-
-def _from_layout(layout, tensors):
-    """The call argument :func:`_layout` pictured, taking the tensors in order."""
-    if layout == "@tensor":
-        return next(tensors)
-    if isinstance(layout, dict):
-        return {k: _from_layout(v, tensors) for k, v in layout["@dict"].items()}
-    if isinstance(layout, list):
-        return [_from_layout(v, tensors) for v in layout]
-    return layout
-
-
-def _call_layout(node):
-    """``[inputs, args, kwargs]`` layouts of a call with tensors beyond ``inputs`` (or None)."""
-    if not node.args and not node.kwargs:
-        return None
-    try:
-        return [_layout(node.inputs), _layout(list(node.args)), _layout(dict(node.kwargs))]
-    except GlassnetTypeError:  # a constant that JSON cannot hold: saved as before, tensors only
-        return None
-
-
-def _assign(symbolic, result, values):
-    """Record the values of a node's outputs (a KerasTensor or a nest of them) by identity."""
-    if isinstance(symbolic, KerasTensor):
-        values[id(symbolic)] = result
-    elif isinstance(symbolic, dict):
-        for key, item in symbolic.items():
-            _assign(item, result[key], values)
-    elif isinstance(symbolic, (list, tuple)):
-        for item, part in zip(symbolic, result, strict=True):
-            _assign(item, part, values)
 
 
 def _pick(outputs, index):

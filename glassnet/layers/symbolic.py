@@ -8,7 +8,7 @@ new KerasTensors; ``Model(inputs, outputs)`` walks those nodes to make its graph
 
 from glassnet.backend import xp
 from glassnet.config import config, no_grad
-from glassnet.errors import GlassnetValueError, ShapeError
+from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.layers.input_spec import _merge_shapes, _normalize_shape
 from glassnet.tensor import Tensor
 
@@ -113,6 +113,56 @@ def _map_outputs(fn, outputs):
         return type(outputs)(_map_outputs(fn, item) for item in outputs)
     return fn(outputs)
 
+
+
+# ------------------------------------------------------------- call layouts (get_config)
+def _layout(structure):
+    """A JSON-able picture of a call argument: "@tensor" where a KerasTensor goes."""
+    if isinstance(structure, KerasTensor):
+        return "@tensor"
+    if isinstance(structure, dict):
+        return {"@dict": {str(k): _layout(v) for k, v in structure.items()}}
+    if isinstance(structure, (list, tuple)):
+        return [_layout(v) for v in structure]
+    if structure is None or isinstance(structure, (bool, int, float, str)):
+        return structure
+    raise GlassnetTypeError(
+        f"Model.get_config: a layer call argument of type {type(structure).__name__} cannot "
+        f"be serialized (only tensors, numbers, strings, lists and dicts)"
+    )
+
+
+def from_layout(layout, tensors):
+    """The call argument :func:`_layout` pictured, taking the tensors in order."""
+    if layout == "@tensor":
+        return next(tensors)
+    if isinstance(layout, dict):
+        return {k: from_layout(v, tensors) for k, v in layout["@dict"].items()}
+    if isinstance(layout, list):
+        return [from_layout(v, tensors) for v in layout]
+    return layout
+
+
+def call_layout(node):
+    """``[inputs, args, kwargs]`` layouts of a call with tensors beyond ``inputs`` (or None)."""
+    if not node.args and not node.kwargs:
+        return None
+    try:
+        return [_layout(node.inputs), _layout(list(node.args)), _layout(dict(node.kwargs))]
+    except GlassnetTypeError:  # a constant that JSON cannot hold: saved as before, tensors only
+        return None
+
+
+def assign_outputs(symbolic, result, values):
+    """Record the values of a node's outputs (a KerasTensor or a nest of them) by identity."""
+    if isinstance(symbolic, KerasTensor):
+        values[id(symbolic)] = result
+    elif isinstance(symbolic, dict):
+        for key, item in symbolic.items():
+            assign_outputs(item, result[key], values)
+    elif isinstance(symbolic, (list, tuple)):
+        for item, part in zip(symbolic, result, strict=True):
+            assign_outputs(item, part, values)
 
 
 def _base_compute_mask():
