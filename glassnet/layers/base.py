@@ -477,8 +477,7 @@ class Layer(RecordingMixin, SymbolicCallMixin):
             return self._call_symbolic(inputs, args, kwargs)
         inputs = self._convert_inputs(inputs)
         if args:  # several positional tensors (``call(self, targets, logits)``): Tensors too
-            args = tuple(self._convert_inputs(a) if isinstance(a, (xp.ndarray, Tensor)) else a
-                         for a in args)
+            args = tuple(self._arg_tensor(a) for a in args)
         if not self.built:
             self._maybe_build(_shape_of(inputs))
         self._check_input(inputs)
@@ -535,6 +534,15 @@ class Layer(RecordingMixin, SymbolicCallMixin):
         ):
             return [self._to_tensor(x) for x in inputs]
         return self._to_tensor(inputs)
+
+    def _arg_tensor(self, value):
+        """A further positional argument: float arrays as the layer's Tensors, other arrays
+        (masks, labels) as Tensors of their own dtype, anything else unchanged."""
+        if isinstance(value, xp.ndarray):
+            return self._to_tensor(value) if value.dtype.kind == "f" else Tensor(value)
+        if isinstance(value, Tensor) and value.data.dtype.kind == "f":
+            return self._to_tensor(value)
+        return value
 
     def _to_tensor(self, x):
         """A Tensor; numeric data is cast to the layer dtype when ``cast_inputs`` is set."""

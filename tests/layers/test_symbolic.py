@@ -52,6 +52,19 @@ def test_two_positional_tensors_eagerly(rng):
     assert float(endpoint.losses[0].data) == pytest.approx(bce, rel=1e-5)
 
 
+def test_further_positional_arrays_keep_non_float_dtypes(rng):
+    seen = {}
+
+    class Masked(Layer):
+        def call(self, inputs, mask):
+            seen["dtype"] = mask.dtype
+            return inputs * gn.tensor(mask.data.astype("float32"))
+
+    out = Masked()(rng.normal(size=(2, 3)), np.array([[1, 0, 1], [0, 1, 1]], dtype=bool))
+    assert seen["dtype"] == np.dtype(bool) and out.dtype == np.float32
+    assert out.numpy()[0, 1] == 0
+
+
 def test_two_positional_keras_tensors_record_one_node_with_both(rng):
     inputs, targets = Input(shape=(3,), name="inputs"), Input(shape=(2,), name="targets")
     logits = Dense(2, name="logits")(inputs)
