@@ -41,9 +41,17 @@ from glassnet.training import Trainer
 
 
 def _flat(structure):
+    """The leaves of a nest of lists, tuples and dicts (dicts in key order)."""
     if isinstance(structure, dict):
-        return list(structure.values())
-    return list(structure) if isinstance(structure, (list, tuple)) else [structure]
+        structure = list(structure.values())
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in _flat(item)]
+    return [structure]
+
+
+def _is_nested(structure):
+    return isinstance(structure, (list, tuple)) and any(
+        isinstance(item, (list, tuple, dict)) for item in structure)
 
 
 @register_layer
@@ -164,8 +172,8 @@ class Model(Trainer, Layer):
                                 *map_structure(value, node.args), training=training,
                                 **map_structure(value, node.kwargs))
             assign_outputs(node.outputs, result, values)
-        if isinstance(self._nested_outputs, dict):
-            return {key: values[id(t)] for key, t in self._nested_outputs.items()}
+        if isinstance(self._nested_outputs, dict) or _is_nested(self._nested_outputs):
+            return map_structure(value, self._nested_outputs)  # the structure it was given
         results = [values[id(t)] for t in self.outputs]
         return results if isinstance(self._nested_outputs, (list, tuple)) else results[0]
 

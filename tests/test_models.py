@@ -452,3 +452,18 @@ def test_sequential_keeps_an_unknown_time_length(rng):
     assert [layer.output_shape for layer in model.layers] == [(None, None, 2),
                                                              (None, None, 2)]
     assert model.predict(rng.normal(size=(1, 9, 4)), verbose=0).shape == (1, 3, 2)
+
+
+def test_nested_inputs_and_outputs_keep_their_structure(rng):
+    a, b, c = Input(shape=(2,), name="a"), Input(shape=(2,), name="b"), Input(shape=(2,), name="c")
+    total = gn.layers.Add()([a, b])
+    head = Dense(1, name="head")(c)
+    model = Model([[a, b], c], [total, {"head": head, "both": [total, head]}])
+    x = [[rng.normal(size=(5, 2)), rng.normal(size=(5, 2))], rng.normal(size=(5, 2))]
+    kernel, bias = model.get_layer("head").get_weights()
+    for given in (x, {"a": x[0][0], "b": x[0][1], "c": x[1]}):
+        out = model.predict(given, batch_size=2, verbose=0)
+        assert isinstance(out, list) and set(out[1]) == {"head", "both"}
+        np.testing.assert_allclose(out[0], x[0][0] + x[0][1], rtol=1e-5)
+        np.testing.assert_allclose(out[1]["both"][1], x[1] @ kernel + bias, rtol=1e-5,
+                                   atol=1e-6)

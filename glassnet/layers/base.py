@@ -529,6 +529,10 @@ class Layer(RecordingMixin, SymbolicCallMixin):
     def _convert_inputs(self, inputs):
         if isinstance(inputs, dict):  # dict inputs (a functional model's named inputs)
             return {k: self._convert_inputs(v) for k, v in inputs.items()}
+        if isinstance(inputs, (list, tuple)) and inputs and any(
+                isinstance(x, (list, tuple, dict)) for x in inputs) and all(
+                isinstance(x, (list, tuple, dict, Tensor, xp.ndarray)) for x in inputs):
+            return [self._convert_inputs(x) for x in inputs]  # nested inputs
         if isinstance(inputs, (list, tuple)) and inputs and all(
             isinstance(x, (Tensor, xp.ndarray)) for x in inputs
         ):

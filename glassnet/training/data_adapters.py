@@ -141,6 +141,10 @@ def _arrays(value, name, where):
         return [_to_array(v, f"{name}[{k!r}]", where) for k, v in value.items()]
     if _is_multi(value):
         return [_to_array(v, name, where) for v in value]
+    if isinstance(value, (list, tuple)) and value and any(
+            isinstance(v, (list, tuple)) and _is_multi(v) for v in value):
+        # nested inputs ([[a, b], c]): their arrays in order (a model flattens them alike)
+        return [array for v in value for array in _arrays(v, name, where)]
     return [_to_array(value, name, where)]
 
 

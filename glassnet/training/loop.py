@@ -110,10 +110,10 @@ def as_arrays(outputs):
 def concatenate_outputs(outputs):
     """The per-batch predictions joined along the batch axis (per output / per key)."""
     first = outputs[0]
-    if isinstance(first, list):
-        return [xp.concatenate([o[i] for o in outputs]) for i in range(len(first))]
+    if isinstance(first, (list, tuple)):  # (nested structures keep their shape)
+        return [concatenate_outputs([o[i] for o in outputs]) for i in range(len(first))]
     if isinstance(first, dict):
-        return {key: xp.concatenate([o[key] for o in outputs]) for key in first}
+        return {key: concatenate_outputs([o[key] for o in outputs]) for key in first}
     return xp.concatenate(outputs)
 
 
