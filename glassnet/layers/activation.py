@@ -105,7 +105,7 @@ class ReLU(_Elementwise):
         if self.negative_slope:
             low = (x - self.threshold) * self.negative_slope
         else:
-            low = x * 0.0
+            low = x * 0.0 + 0.0  # (+0.0, not -0.0, below the threshold)
         y = where(below, low, x)
         if self.max_value is not None:
             y = where(x.data >= self.max_value, x * 0.0 + self.max_value, y)

@@ -179,3 +179,13 @@ def test_activation_layers_keep_the_mask():
     x = gn.layers.Embedding(5, 3, mask_zero=True)(np.array([[1, 2, 0]]))
     for layer in (LeakyReLU(), ReLU(), ELU(), PReLU()):
         np.testing.assert_array_equal(layer(x)._keras_mask, [[True, True, False]])
+
+
+def test_keras_documented_examples():
+    """The examples on keras.io's LeakyReLU and ReLU pages."""
+    x = np.array([-10, -5, 0.0, 5, 10])
+    np.testing.assert_allclose(LeakyReLU(negative_slope=0.5)(x).data, [-5.0, -2.5, 0, 5, 10])
+    relu = ReLU(max_value=10, negative_slope=0.5, threshold=0)
+    np.testing.assert_allclose(relu(x).data, [-5.0, -2.5, 0.0, 5.0, 10.0])
+    np.testing.assert_allclose(ReLU(threshold=1.5)(np.array([-3.0, -1.0, 1.0, 2.0])).data,
+                               [0.0, 0.0, 0.0, 2.0])
