@@ -378,7 +378,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         custom_objects: ``{class name: class}`` for your own layer classes.
         compile: re-compile the model with the saved loss/metrics/optimizer (and restore the
             optimizer state) when they were saved.
-        safe_mode: accepted for Keras compatibility (loading never executes code anyway).
+        safe_mode: loading never executes code read from the file. A ``Lambda`` layer's
+            function is Python code and is never stored, so a model with one only loads with
+            ``safe_mode=False`` and the function given in ``custom_objects`` under its name
+            (otherwise a FileFormatError says so).
 
     Returns:
         The model, with the saved weights. A checkpoint saved with ``include_rng_state=True``
@@ -390,6 +393,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """
     path = os.fspath(filepath)
     _, config, arrays, optimizer_arrays = _read_model_archive(path)
+    from glassnet.layers.core import lambda_deserialization
     from glassnet.layers.serialization import deserialize
 
     spec = config.get("model")
@@ -397,7 +401,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         raise _fail(path, "config.json has no model architecture ('model' entry)")
     try:
         try:
-            model = deserialize(spec, custom_objects)
+            with lambda_deserialization(safe_mode, path):
+                model = deserialize(spec, custom_objects)
         except TypeError:
             # a subclassed model whose __init__ takes no arguments (as Keras allows)
             cls = (custom_objects or {}).get(spec["class_name"])

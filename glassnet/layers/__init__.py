@@ -77,3 +77,24 @@ from glassnet.layers.recurrent import (
     TimeDistributed,
 )
 from glassnet.layers.tree import RecursiveNetwork, TreeBatch
+from glassnet.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from glassnet.layers.reshaping import (
+    Cropping1D,
+    Cropping2D,
+    Permute,
+    RepeatVector,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
+from glassnet.layers.regularization import (
+    ActivityRegularization,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
+from glassnet.layers.preprocessing import CategoryEncoding, Normalization, Rescaling
+from glassnet.layers.core import Identity, Lambda, Masking

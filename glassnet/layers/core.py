@@ -1,15 +1,21 @@
-"""Core layers: Dense, Activation, Flatten, Reshape, Dropout, InputLayer / Input."""
+"""Core layers: Dense, Activation, Flatten, Reshape, Dropout, InputLayer / Input, Lambda,
+Identity, Masking."""
+
+import contextlib
+import inspect
+import threading
 
 from glassnet import activations, initializers, regularizers
 from glassnet.backend import xp
 from glassnet.config import config, get_rng
-from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.errors import FileFormatError, GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.layers.base import Layer
 from glassnet.layers.input_spec import InputSpec, user_shape
 from glassnet.layers.serialization import dense_like_config, register_layer
 from glassnet.layers.symbolic import KerasTensor, Node
 from glassnet.ops.dense import dense
 from glassnet.ops.nn import DropoutFunction
+from glassnet.tensor import Tensor
 
 
 # ------------------------------------------------------------------------ Dense
@@ -371,3 +377,221 @@ def Input(shape=None, batch_size=None, dtype=None, batch_shape=None, name=None, 
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype,
                        batch_shape=batch_shape, name=name)
     return layer.output
+
+
+# ------------------------------------------------------------------------ Lambda
+_FUNCTION_MARKER = "__python_function__"  # what a config holds in place of code
+_LOADING = threading.local()  # set by load_model: whether and from where a file is read
+
+
+@contextlib.contextmanager
+def lambda_deserialization(safe_mode=True, source=None):
+    """While rebuilding layers from ``source`` (a file path): whether Lambda layers may take
+    their functions from ``custom_objects`` (``safe_mode=False``). Used by ``load_model``."""
+    old = getattr(_LOADING, "state", None)
+    _LOADING.state = (bool(safe_mode), source)
+    try:
+        yield
+    finally:
+        _LOADING.state = old
+
+
+def _function_marker(value):
+    """A config entry that names a Python callable without storing its code."""
+    if not callable(value):
+        return value
+    return {"class_name": _FUNCTION_MARKER,
+            "config": {"name": getattr(value, "__name__", type(value).__name__),
+                       "module": getattr(value, "__module__", None)}}
+
+
+def _is_marker(value):
+    return isinstance(value, dict) and value.get("class_name") == _FUNCTION_MARKER
+
+
+def _accepts(function, name):
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+@register_layer
+class Lambda(Layer):
+    """Wraps an arbitrary function of tensors as a layer: y = function(x, **arguments).
+
+    Works in memory like any layer. Its config names the function but never holds its
+    code, and glassnet never runs code read from a file: loading a model with a Lambda
+    layer raises a :class:`~glassnet.errors.FileFormatError` unless ``load_model`` is given
+    ``safe_mode=False`` and the function itself in ``custom_objects`` under its name. For a
+    layer that saves and loads as is, subclass :class:`Layer` instead.
+
+    Args:
+        function: the callable; it receives the layer's input (and ``mask=``/``training=``
+            if it takes them) and the ``arguments``.
+        output_shape: the output shape without the batch axis (a tuple), or a function of
+            the input shape; default: found by calling the function.
+        mask: a function ``mask(inputs, previous_mask)`` giving the output mask, or a fixed
+            mask; default None (no mask).
+        arguments: optional dict of keyword arguments passed to ``function``.
+
+    Example:
+        >>> import numpy as np
+        >>> layer = Lambda(lambda x, power: x ** power, arguments={"power": 2})
+        >>> layer(np.array([[1.0, 3.0]])).numpy()
+        array([[1., 9.]], dtype=float32)
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise GlassnetTypeError(
+                f"Layer '{self.name}' (Lambda): function must be callable, got "
+                f"{type(function).__name__}")
+        if arguments is not None and not isinstance(arguments, dict):
+            raise GlassnetTypeError(
+                f"Layer '{self.name}' (Lambda): arguments must be a dict of keyword arguments, "
+                f"got {type(arguments).__name__}")
+        self.function = function
+        self.arguments = dict(arguments or {})
+        self.mask = mask
+        self._output_shape = (tuple(output_shape) if isinstance(output_shape, (list, tuple))
+                              else output_shape)
+        self._passes_mask = _accepts(function, "mask")
+        self._passes_training = _accepts(function, "training")
+
+    def call(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
+        if self._passes_mask:
+            kwargs["mask"] = mask
+        if self._passes_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            return super().compute_output_shape(input_shape)
+        if callable(self._output_shape):
+            return tuple(self._output_shape(input_shape))
+        batch = input_shape[0][0] if input_shape and isinstance(input_shape[0], (list, tuple)) \
+            else (input_shape[0] if input_shape else None)
+        return (batch,) + self._output_shape
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
+
+    def get_config(self):
+        output_shape = self._output_shape
+        output_shape = list(output_shape) if isinstance(output_shape, tuple) else \
+            _function_marker(output_shape)
+        mask = self.mask
+        if isinstance(mask, (xp.ndarray, Tensor)):
+            mask = xp.asarray(getattr(mask, "data", mask)).tolist()
+        return {**super().get_config(), "function": _function_marker(self.function),
+                "output_shape": output_shape, "mask": _function_marker(mask),
+                "arguments": self.arguments}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild from a config: the function (and a callable output_shape or mask) must be
+        given in ``custom_objects`` under its name, and, when loading a file, only with
+        ``safe_mode=False``."""
+        config = dict(config)
+        safe_mode, source = getattr(_LOADING, "state", None) or (True, None)
+        for key in ("function", "output_shape", "mask"):
+            value = config.get(key)
+            if not _is_marker(value):
+                continue
+            name = (value.get("config") or {}).get("name")
+            found = (custom_objects or {}).get(name)
+            if (safe_mode and source is not None) or found is None:
+                config[key] = None
+                raise _lambda_refusal(config.get("name", "lambda"), key, name, source,
+                                      safe_mode)
+            config[key] = found
+        if isinstance(config.get("output_shape"), list):
+            config["output_shape"] = tuple(config["output_shape"])
+        return super().from_config(config)
+
+
+def _lambda_refusal(layer_name, key, function_name, source, safe_mode):
+    """The error for a Lambda layer that cannot be rebuilt without running unknown code."""
+    what = f"Layer '{layer_name}' (Lambda) cannot be deserialized safely: its {key} " \
+           f"({function_name!r}) is Python code, which glassnet never stores in a file nor " \
+           f"executes from one."
+    if source is None:
+        return GlassnetValueError(
+            f"{what} Pass the function itself: from_config(config, "
+            f"custom_objects={{{function_name!r}: function}}).")
+    how = (f"To rebuild it, pass safe_mode=False to load_model and the function itself in "
+           f"custom_objects={{{function_name!r}: function}}")
+    if not safe_mode:
+        how = f"safe_mode=False was given, but custom_objects has no {function_name!r}: " \
+              f"{how[0].lower()}{how[1:]}"
+    return FileFormatError(f"{source}: {what} {how}.")
+
+
+# ------------------------------------------------------------------------ Identity
+@register_layer
+class Identity(Layer):
+    """Returns its input unchanged (a placeholder layer); the mask passes through.
+
+    Example:
+        >>> import numpy as np
+        >>> Identity()(np.array([[1.0, 2.0]])).numpy()
+        array([[1., 2.]], dtype=float32)
+    """
+
+    supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+# ------------------------------------------------------------------------ Masking
+@register_layer
+class Masking(Layer):
+    """Masks timesteps whose features all equal ``mask_value``: the output mask (read by
+    recurrent layers and losses) is ``any(x != mask_value, axis=-1)``, and masked
+    timesteps are set to 0 in the output (y = x * mask).
+
+    Args:
+        mask_value: the padding value (default 0.0).
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 0.0]]])
+        >>> Masking()(x)._keras_mask
+        array([[ True, False,  True]])
+    """
+
+    supports_masking = True
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(mask_value, bool) or not isinstance(mask_value, (int, float, xp.number)):
+            raise GlassnetValueError(
+                f"Layer '{self.name}' (Masking): mask_value must be a number, got "
+                f"{mask_value!r}")
+        self.mask_value = float(mask_value)
+
+    def _keep(self, inputs):
+        data = inputs.data if isinstance(inputs, Tensor) else xp.asarray(inputs)
+        return xp.any(data != self.mask_value, axis=-1, keepdims=True)
+
+    def call(self, inputs):
+        return inputs * self._keep(inputs).astype(inputs.dtype)
+
+    def compute_mask(self, inputs, mask=None):
+        return self._keep(inputs)[..., 0]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}

@@ -1,4 +1,5 @@
-"""Tests for glassnet.layers.core: Dense, Activation, Flatten, Reshape, Dropout, Input."""
+"""Tests for glassnet.layers.core: Dense, Activation, Flatten, Reshape, Dropout, Input, Lambda,
+Identity, Masking."""
 
 import numpy as np
 import pytest
@@ -211,3 +212,146 @@ def test_default_activation_is_keras_linear_and_named_ones_resolve():
     layer = gn.layers.Dense(2, activation=None, kernel_initializer="ones", bias_initializer="ones")
     x = np.array([[-3.0, -4.0]], dtype=np.float32)
     np.testing.assert_allclose(layer(x).data, [[-6.0, -6.0]])  # no ReLU clipped it
+
+
+# ------------------------------------------------------------------------ Lambda
+def _triple(x):
+    return x * 3.0
+
+
+def _lambda_model():
+    from glassnet.layers.core import Lambda
+
+    gn.manual_seed(0)
+    return gn.Sequential([Input((3,)), Lambda(_triple), Dense(2)])
+
+
+def test_lambda_in_memory_arguments_mask_and_training():
+    from glassnet.layers.core import Lambda
+
+    x = np.array([[1.0, -2.0]])
+    np.testing.assert_allclose(Lambda(lambda t, k: t * k, arguments={"k": 4.0})(x).data,
+                               [[4.0, -8.0]])
+    seen = {}
+
+    def spy(t, mask=None, training=None):
+        seen.update(mask=mask, training=training)
+        return t
+
+    Lambda(spy)(x, training=True)
+    assert seen == {"mask": None, "training": True}
+    embedded = gn.layers.Embedding(5, 2, mask_zero=True)(np.array([[1, 0]]))
+    out = Lambda(spy, mask=lambda inputs, mask: mask)(embedded)
+    np.testing.assert_array_equal(seen["mask"], [[True, False]])
+    np.testing.assert_array_equal(out._keras_mask, [[True, False]])
+    doubled = Lambda(lambda t: t * 2.0)(embedded)
+    assert getattr(doubled, "_keras_mask", None) is None  # mask=None: no output mask
+    with pytest.raises(gn.GlassnetTypeError, match="'lam'.*callable"):
+        Lambda(3, name="lam")
+
+
+def test_lambda_output_shapes_symbolic_and_gradcheck(rng):
+    from glassnet.layers.core import Lambda
+
+    inputs = Input((None, 4))
+    assert Lambda(lambda t: t[:, :1])(inputs).shape == (None, 1, 4)
+    assert Lambda(lambda t: t.sum(axis=1), output_shape=(4,))(inputs).shape == (None, 4)
+    fixed = Lambda(lambda t: t, output_shape=lambda shape: shape[:2] + (7,))
+    assert fixed.compute_output_shape((None, 3, 4)) == (None, 3, 7)
+    a, b = Input((3,)), Input((3,))
+    assert Lambda(lambda pair: pair[0] * pair[1])([a, b]).shape == (None, 3)
+    layer = Lambda(lambda t: gn.tanh(t) * t, dtype="float64")
+    assert_gradcheck(lambda v: layer(v), f64(rng, 3, 4))
+
+
+def test_lambda_config_holds_a_marker_never_code():
+    import json
+
+    from glassnet.layers.core import Lambda
+
+    layer = Lambda(_triple, output_shape=(3,), arguments={})
+    config = layer.get_config()
+    assert config["function"] == {"class_name": "__python_function__",
+                                  "config": {"name": "_triple", "module": __name__}}
+    assert config["output_shape"] == [3]
+    json.dumps(config)
+    with pytest.raises(GlassnetValueError, match="cannot be deserialized safely"):
+        Lambda.from_config(config)
+    rebuilt = Lambda.from_config(config, custom_objects={"_triple": _triple})
+    np.testing.assert_allclose(rebuilt(np.ones((1, 3))).data, [[3.0, 3.0, 3.0]])
+
+
+def test_saved_lambda_model_refuses_to_load_safely(tmp_path):
+    import zipfile
+
+    from glassnet.errors import FileFormatError
+
+    model = _lambda_model()
+    path = tmp_path / "lambda.keras"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        text = b"".join(archive.read(n) for n in archive.namelist() if n.endswith(".json"))
+    assert b"__python_function__" in text and b"x * 3.0" not in text
+    with pytest.raises(FileFormatError, match="cannot be deserialized safely.*safe_mode=False"):
+        gn.models.load_model(path)
+    with pytest.raises(FileFormatError, match="custom_objects"):
+        gn.models.load_model(path, custom_objects={"_triple": _triple})  # safe_mode still on
+    with pytest.raises(FileFormatError, match="safe_mode=False was given, but custom_objects"):
+        gn.models.load_model(path, safe_mode=False)
+    loaded = gn.models.load_model(path, safe_mode=False, custom_objects={"_triple": _triple})
+    x = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_allclose(loaded(x).data, model(x).data, rtol=1e-6)
+    with pytest.raises(FileFormatError):  # the unsafe setting does not outlive the call
+        gn.models.load_model(path, custom_objects={"_triple": _triple})
+
+
+# ------------------------------------------------------------------------ Identity
+def test_identity_passes_values_and_mask(rng):
+    from glassnet.layers.core import Identity
+
+    x = rng.normal(size=(2, 3)).astype(np.float32)
+    np.testing.assert_array_equal(Identity()(x).data, x)
+    assert Identity()(Input((None, 5))).shape == (None, None, 5)
+    embedded = gn.layers.Embedding(5, 2, mask_zero=True)(np.array([[1, 0]]))
+    np.testing.assert_array_equal(Identity()(embedded)._keras_mask, [[True, False]])
+    assert_gradcheck(lambda v: Identity(dtype="float64")(v), f64(rng, 2, 3))
+    assert type(gn.layers.deserialize(gn.layers.serialize(Identity()))) is Identity
+
+
+# ------------------------------------------------------------------------ Masking
+def test_masking_mask_and_values(rng):
+    from glassnet.layers.core import Masking
+
+    x = np.array([[[1.0, 2.0], [0.0, 0.0], [0.0, 3.0]], [[-1.0, -1.0], [4.0, 0.0], [0.0, 0.0]]])
+    out = Masking()(x)
+    expected_mask = np.any(x != 0.0, axis=-1)
+    np.testing.assert_array_equal(out._keras_mask, expected_mask)
+    np.testing.assert_array_equal(out.data, x * expected_mask[..., None])
+    custom = Masking(mask_value=-1.0)(x)
+    np.testing.assert_array_equal(custom._keras_mask, [[True, True, True], [False, True, True]])
+    np.testing.assert_array_equal(custom.data[1, 0], [0.0, 0.0])  # masked steps become 0
+    assert Masking().mask_value == 0.0
+    with pytest.raises(GlassnetValueError, match="'mk'.*mask_value"):
+        Masking("pad", name="mk")
+    layer = Masking(dtype="float64")
+    assert_gradcheck(lambda v: layer(v), gn.tensor(x + rng.uniform(0.1, 0.2, size=x.shape)))
+
+
+def test_masking_is_consumed_by_recurrent_layers(tmp_path, rng):
+    from glassnet.layers.core import Masking
+
+    gn.manual_seed(4)
+    model = gn.Sequential([Input((None, 3)), Masking(mask_value=-9.0),
+                           gn.layers.LSTM(4, return_sequences=True), gn.layers.GRU(2)])
+    short = rng.normal(size=(1, 2, 3)).astype(np.float32)
+    padded = np.concatenate([short, np.full((1, 3, 3), -9.0, np.float32)], axis=1)
+    np.testing.assert_allclose(model(padded).data, model(short).data, rtol=1e-5, atol=1e-6)
+    inputs = Input((None, 3))
+    functional = gn.Model(inputs, gn.layers.SimpleRNN(3)(Masking(-9.0)(inputs)))
+    np.testing.assert_allclose(functional(padded).data, functional(short).data, rtol=1e-5,
+                               atol=1e-6)
+    path = tmp_path / "masking.keras"
+    model.save(path)
+    loaded = gn.models.load_model(path)
+    assert loaded.layers[0].mask_value == -9.0
+    np.testing.assert_allclose(loaded(padded).data, model(short).data, rtol=1e-5, atol=1e-6)
