@@ -92,8 +92,9 @@ def confusion_counts(y_true, y_pred, thresholds, sample_weight=None, top_k=None,
         actual, y_pred, weights = (a.reshape(-1, labels) for a in (actual, y_pred, weights))
     else:
         actual, y_pred, weights = actual.reshape(-1), y_pred.reshape(-1), weights.reshape(-1)
-    thresholds = xp.asarray(thresholds, dtype=xp.float64).reshape((-1,) + (1,) * y_pred.ndim)
-    predicted = y_pred[None] > thresholds
+    # compared in float32, as Keras does (0.2 as a float32 prediction is not above 0.2)
+    thresholds = xp.asarray(thresholds, dtype=xp.float32).reshape((-1,) + (1,) * y_pred.ndim)
+    predicted = y_pred.astype(xp.float32)[None] > thresholds
     positive_weights, negative_weights = weights * actual, weights * ~actual
     tp = (predicted * positive_weights).sum(axis=1)
     fp = (predicted * negative_weights).sum(axis=1)

@@ -114,7 +114,7 @@ class BinaryIoU(IoU):
         self.threshold = threshold
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        predicted = (xp.asarray(_array(y_pred), dtype=xp.float64) >= self.threshold)
+        predicted = xp.asarray(_array(y_pred), dtype=xp.float32) >= xp.float32(self.threshold)
         super().update_state(y_true, predicted.astype(xp.float64), sample_weight)
 
     def get_config(self):

@@ -83,7 +83,7 @@ class FBetaScore(Metric):
             top = y_pred.max(axis=-1, keepdims=True)
             y_pred = ((y_pred >= top) & (xp.abs(y_pred) > 1e-9)).astype(xp.float64)
         else:
-            y_pred = (y_pred > self.threshold).astype(xp.float64)
+            y_pred = (y_pred.astype(xp.float32) > xp.float32(self.threshold)).astype(xp.float64)
         weight = (1.0 if sample_weight is None
                   else xp.asarray(_array(sample_weight), dtype=xp.float64).reshape(-1, 1))
 
