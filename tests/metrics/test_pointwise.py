@@ -25,7 +25,8 @@ def log_cosh_reference(t, p):
 
 
 def cosine_reference(t, p):
-    return np.array([a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) for a, b in zip(t, p)])
+    return np.array([a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+                     for a, b in zip(t, p, strict=True)])
 
 
 REFERENCES = {
