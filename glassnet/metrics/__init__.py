@@ -25,6 +25,12 @@ Example:
 """
 
 from glassnet.errors import unknown_identifier
+from glassnet.functional import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    huber,
+    sparse_categorical_crossentropy,
+)
 from glassnet.metrics.base import (
     METRICS,
     REGISTRY,
@@ -61,6 +67,7 @@ from glassnet.metrics.pointwise import (
     CategoricalAccuracy,
     CategoricalCrossentropy,
     CategoricalHinge,
+    ConcordanceCorrelation,
     CosineSimilarity,
     Hinge,
     KLDivergence,
@@ -69,6 +76,7 @@ from glassnet.metrics.pointwise import (
     MeanAbsolutePercentageError,
     MeanSquaredError,
     MeanSquaredLogarithmicError,
+    PearsonCorrelation,
     Poisson,
     RootMeanSquaredError,
     SparseCategoricalAccuracy,
@@ -80,6 +88,7 @@ from glassnet.metrics.pointwise import (
     binary_accuracy,
     categorical_accuracy,
     categorical_hinge,
+    concordance_correlation,
     cosine_similarity,
     hinge,
     kl_divergence,
@@ -95,6 +104,7 @@ from glassnet.metrics.pointwise import (
     mean_squared_logarithmic_error,
     mse,
     msle,
+    pearson_correlation,
     poisson,
     sparse_categorical_accuracy,
     sparse_top_k_categorical_accuracy,
@@ -167,20 +177,25 @@ def deserialize(config):
 
 __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU",
-    "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity",
+    "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
+    "ConcordanceCorrelation", "CosineSimilarity",
     "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge", "IoU", "KLD",
     "KLDivergence", "LogCoshError", "MAE", "MAPE", "METRICS", "MSE", "MSLE", "Mean",
     "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanIoU", "MeanMetricWrapper",
     "MeanSquaredError", "MeanSquaredLogarithmicError", "Metric", "MetricVariable", "OneHotIoU",
-    "OneHotMeanIoU", "Poisson", "Precision", "PrecisionAtRecall", "R2Score", "Recall",
+    "OneHotMeanIoU", "PearsonCorrelation", "Poisson", "Precision", "PrecisionAtRecall",
+    "R2Score", "Recall",
     "RecallAtPrecision", "RootMeanSquaredError", "SensitivityAtSpecificity",
     "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity", "SquaredHinge", "Sum",
     "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "accuracy", "binary_accuracy",
-    "categorical_accuracy", "categorical_hinge", "cosine_similarity", "deserialize", "get",
-    "hinge", "kl_divergence", "kld", "kullback_leibler_divergence", "log_cosh", "logcosh",
+    "binary_crossentropy", "categorical_accuracy", "categorical_crossentropy",
+    "categorical_hinge", "concordance_correlation", "cosine_similarity", "deserialize", "get",
+    "hinge", "huber", "kl_divergence", "kld", "kullback_leibler_divergence", "log_cosh", "logcosh",
     "mae", "mape", "mean_absolute_error", "mean_absolute_percentage_error",
-    "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle", "poisson",
+    "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle",
+    "pearson_correlation", "poisson",
     "register_metric", "serialize", "sparse_categorical_accuracy",
+    "sparse_categorical_crossentropy",
     "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy",
 ]

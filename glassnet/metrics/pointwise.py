@@ -172,6 +172,28 @@ def categorical_hinge(y_true, y_pred):
     return xp.maximum(negative - positive + 1.0, 0.0)
 
 
+def pearson_correlation(y_true, y_pred, axis=-1):
+    """mean over ``axis`` of z(y_true) z(y_pred), z(x) = (x - mean(x)) / std(x) (the Pearson
+    correlation of each sample's values)."""
+    y_true, y_pred = _floats(y_true, y_pred)
+    t = y_true - y_true.mean(axis=axis, keepdims=True)
+    p = y_pred - y_pred.mean(axis=axis, keepdims=True)
+    t = t / t.std(axis=axis, keepdims=True)
+    p = p / p.std(axis=axis, keepdims=True)
+    return (t * p).mean(axis=axis)
+
+
+def concordance_correlation(y_true, y_pred, axis=-1):
+    """mean over ``axis`` of 2 (t - mean(t)) (p - mean(p)) / (var(t) + var(p) +
+    (mean(t) - mean(p))^2 + 1e-7): Lin's concordance correlation of each sample's values."""
+    y_true, y_pred = _floats(y_true, y_pred)
+    mean_t = y_true.mean(axis=axis, keepdims=True)
+    mean_p = y_pred.mean(axis=axis, keepdims=True)
+    norm = (y_true.var(axis=axis, keepdims=True) + y_pred.var(axis=axis, keepdims=True)
+            + (mean_t - mean_p) ** 2)
+    return (2 * (y_true - mean_t) * (y_pred - mean_p) / (norm + EPSILON)).mean(axis=axis)
+
+
 # ----------------------------------------------------------------------------- classes
 @register_metric()
 class Accuracy(MeanMetricWrapper):
@@ -345,6 +367,42 @@ class CategoricalHinge(MeanMetricWrapper):
 
     def __init__(self, name="categorical_hinge", dtype=None):
         super().__init__(categorical_hinge, name=name, dtype=dtype)
+
+
+@register_metric()
+class PearsonCorrelation(MeanMetricWrapper):
+    """mean Pearson correlation of y_true and y_pred along ``axis``, per sample.
+
+    Example:
+        >>> m = PearsonCorrelation()
+        >>> round(float(m([[0, 1, 0.5], [1, 1, 0.2]], [[0.1, 0.9, 0.5], [1, 0.9, 0.2]])), 4)
+        0.9967
+    """
+
+    def __init__(self, name="pearson_correlation", dtype=None, axis=-1):
+        self.axis = axis
+        super().__init__(pearson_correlation, name=name, dtype=dtype, axis=axis)
+
+    def get_config(self):
+        return {"name": self.name, "axis": self.axis}
+
+
+@register_metric()
+class ConcordanceCorrelation(MeanMetricWrapper):
+    """mean concordance correlation of y_true and y_pred along ``axis``, per sample.
+
+    Example:
+        >>> m = ConcordanceCorrelation()
+        >>> round(float(m([[0, 1, 0.5], [1, 1, 0.2]], [[0.1, 0.9, 0.5], [1, 0.9, 0.2]])), 4)
+        0.9816
+    """
+
+    def __init__(self, name="concordance_correlation", dtype=None, axis=-1):
+        self.axis = axis
+        super().__init__(concordance_correlation, name=name, dtype=dtype, axis=axis)
+
+    def get_config(self):
+        return {"name": self.name, "axis": self.axis}
 
 
 @register_metric("rmse")

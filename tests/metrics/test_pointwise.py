@@ -142,3 +142,21 @@ def test_config_round_trip():
                    metrics.BinaryCrossentropy(from_logits=True, label_smoothing=0.1)):
         again = metrics.deserialize(metrics.serialize(metric))
         assert type(again) is type(metric) and again.get_config() == metric.get_config()
+
+
+def test_correlation_metrics(rng):
+    y_true = rng.normal(size=(6, 5))
+    y_pred = y_true + rng.normal(size=(6, 5))
+    pearson = [np.corrcoef(t, p)[0, 1] for t, p in zip(y_true, y_pred, strict=True)]
+    assert float(metrics.PearsonCorrelation()(y_true, y_pred)) == pytest.approx(
+        np.mean(pearson), rel=1e-5)
+    ccc = [2 * np.mean((t - t.mean()) * (p - p.mean()))
+           / (t.var() + p.var() + (t.mean() - p.mean()) ** 2 + EPS)
+           for t, p in zip(y_true, y_pred, strict=True)]
+    assert float(metrics.ConcordanceCorrelation()(y_true, y_pred)) == pytest.approx(
+        np.mean(ccc), rel=1e-5)
+    # Keras's documented per-sample values
+    t, p = np.array([[0, 1, 0.5], [1, 1, 0.2]]), np.array([[0.1, 0.9, 0.5], [1, 0.9, 0.2]])
+    np.testing.assert_allclose(metrics.pearson_correlation(t, p), [1.0, 0.99339927], rtol=1e-6)
+    np.testing.assert_allclose(metrics.concordance_correlation(t, p), [0.97560976, 0.98765432],
+                               rtol=1e-5)
