@@ -93,3 +93,22 @@ def test_metric_variable_is_a_tensor():
     v.assign([1.0, 2.0, 3.0])
     assert isinstance(v, gn.Tensor) and v.value is v
     np.testing.assert_array_equal(v.numpy(), [1.0, 2.0, 3.0])
+
+
+def test_keras_string_names_and_vector_results_in_fit(rng):
+    x = rng.normal(size=(40, 4)).astype("float32")
+    y = np.eye(3)[rng.integers(0, 3, size=40)]
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "categorical_crossentropy",
+                  metrics=["auc", "precision", "recall", "mape", "msle",
+                           keras.metrics.F1Score()])  # F1Score: one value per class
+    history = model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    for name in ("auc", "precision", "recall", "mape", "msle"):
+        assert len(history.history[name]) == 2 and np.isfinite(history.history[name]).all()
+    assert np.shape(history.history["f1_score"][-1]) == (3,)
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    predictions = model.predict(x, verbose=0)
+    expected = metrics.F1Score()
+    expected.update_state(y, predictions)
+    np.testing.assert_allclose(logs["f1_score"], expected.result().numpy(), rtol=1e-5)
+    assert logs["auc"] == pytest.approx(float(metrics.AUC()(y, predictions)), rel=1e-5)
