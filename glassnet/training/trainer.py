@@ -161,8 +161,8 @@ class Trainer:
             value = metric.result()
             if isinstance(value, dict):
                 logs.update(loop.pythonify_logs(value))
-            else:
-                logs[metric.name] = float(value.data if isinstance(value, Tensor) else value)
+            else:  # a scalar as a float; a vector (F1Score per class...) stays an array
+                logs[metric.name] = loop.pythonify_logs({metric.name: value})[metric.name]
         return logs
 
     @property
