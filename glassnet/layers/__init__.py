@@ -33,6 +33,15 @@ from glassnet.layers.core import (
 # isort: split
 # the other families: conv, embedding, merge, normalization, pooling, recurrent, tree
 from glassnet.layers.conv import Conv1D, Conv2D, Convolution1D, Convolution2D
+from glassnet.layers.conv_transpose import (
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Convolution1DTranspose,
+    Convolution2DTranspose,
+    DepthwiseConv2D,
+    SeparableConv2D,
+    SeparableConvolution2D,
+)
 from glassnet.layers.embedding import Embedding
 from glassnet.layers.merge import (
     Add,
