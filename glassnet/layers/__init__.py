@@ -32,6 +32,7 @@ from glassnet.layers.core import (
 
 # isort: split
 # the other families: conv, embedding, merge, normalization, pooling, recurrent, tree
+from glassnet.layers.attention import Attention, MultiHeadAttention
 from glassnet.layers.conv import Conv1D, Conv2D, Convolution1D, Convolution2D
 from glassnet.layers.conv_transpose import (
     Conv1DTranspose,
