@@ -190,8 +190,8 @@ class MultiHeadAttention(Layer):
 
     d_out is d_q unless ``output_shape`` is given. Weights, in Keras 3's order:
     query/kernel (d_q, H, K), query/bias (H, K), key/kernel (d_k, H, K), key/bias (H, K),
-    value/kernel (d_v, H, V), value/bias (H, V), output/kernel (H, V, d_out),
-    output/bias (d_out,) (no biases with ``use_bias=False``).
+    value/kernel (d_v, H, V), value/bias (H, V), attention_output/kernel (H, V, d_out),
+    attention_output/bias (d_out,) (no biases with ``use_bias=False``).
 
     The mask combines ``attention_mask`` (batch, T, S) (True = may attend), the Keras masks
     of query (batch, T), value and key (batch, S) (explicit ``query_mask``... or the
@@ -301,7 +301,7 @@ class MultiHeadAttention(Layer):
         for name, shape, bias in (("query", (query_shape[-1], h, k), (h, k)),
                                   ("key", (key_shape[-1], h, k), (h, k)),
                                   ("value", (value_shape[-1], h, v), (h, v)),
-                                  ("output", (h, v, out), (out,))):
+                                  ("attention_output", (h, v, out), (out,))):
             kernel = self.add_weight(f"{name}/kernel", shape, self.kernel_initializer,
                                      regularizer=self.kernel_regularizer,
                                      constraint=self.kernel_constraint)
@@ -348,7 +348,7 @@ class MultiHeadAttention(Layer):
         if training and self.dropout > 0:
             weights = _dropout(weights, self.dropout, training=True)
         o = (weights @ v).transpose(0, 2, 1, 3)                     # (batch, T, H, V)
-        kernel, bias = self.dense_weights["output"]
+        kernel, bias = self.dense_weights["attention_output"]
         h, vd, out_dim = kernel.shape
         o = o.reshape(o.shape[0], o.shape[1], h * vd) @ kernel.reshape(h * vd, out_dim)
         if bias is not None:

@@ -73,7 +73,7 @@ def test_mha_weight_layout_follows_keras3():
         (8, 3, 4), (3, 4), (11, 3, 4), (3, 4), (10, 3, 5), (3, 5), (3, 5, 7), (7,)]
     assert [w.name for w in mha.weights] == [
         "query/kernel", "query/bias", "key/kernel", "key/bias", "value/kernel", "value/bias",
-        "output/kernel", "output/bias"]
+        "attention_output/kernel", "attention_output/bias"]
     no_bias = MultiHeadAttention(2, 3, use_bias=False)
     no_bias(np.zeros((1, 4, 6)), np.zeros((1, 5, 6)))
     assert [w.shape for w in no_bias.get_weights()] == [(6, 2, 3), (6, 2, 3), (6, 2, 3),
@@ -122,7 +122,7 @@ def test_mha_gradcheck(rng):
     kernels = [w for w in mha.weights]
 
     def fn(query, value, *weights):
-        names = ["query", "key", "value", "output"]
+        names = ["query", "key", "value", "attention_output"]
         for i, name in enumerate(names):
             mha.dense_weights[name] = (weights[2 * i], weights[2 * i + 1])
         return mha(query, value, use_causal_mask=True)
