@@ -385,6 +385,11 @@ class MultiHeadAttention(Layer):
             return None
         return xp.broadcast_to(allowed, (query.shape[0], t, s))
 
+    def compute_mask(self, inputs, mask=None):
+        """The output keeps the query's Keras mask (one output step per query step)."""
+        query = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+        return getattr(query, "_keras_mask", None)
+
     def compute_output_shape(self, input_shape):
         shapes = list(input_shape)
         query, value = tuple(shapes[0]), tuple(shapes[1])

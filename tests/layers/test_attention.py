@@ -113,6 +113,7 @@ def test_mha_masks_attention_mask_causal_and_keras_masks(rng):
     expected, _ = mha_reference(mha2.get_weights(), embedded.data, embedded.data,
                                 allowed=allowed)
     np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(out._keras_mask, mask)  # the query's mask goes on
 
 
 def test_mha_gradcheck(rng):

@@ -130,6 +130,19 @@ def test_conv2d_transpose_gradcheck(rng, kwargs):
     assert_gradcheck(fn, x, f64(rng, 3, 3, 2, 3), f64(rng, 2))
 
 
+def test_conv2d_transpose_second_derivatives(rng):
+    layer = Conv2DTranspose(2, 2, strides=2, padding="same", dtype="float64",
+                            activation="tanh")
+    x = f64(rng, 1, 2, 2, 2)
+    layer(x)
+
+    def fn(x, kernel):
+        layer.kernel = kernel
+        return layer(x)
+
+    assert gn.gradgradcheck(fn, x, f64(rng, 2, 2, 2, 2)) is True
+
+
 def test_conv2d_transpose_channels_first_matches_channels_last(rng):
     last = Conv2DTranspose(2, 3, strides=2, dtype="float64")
     first = Conv2DTranspose(2, 3, strides=2, dtype="float64", data_format="channels_first")
