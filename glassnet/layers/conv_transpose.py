@@ -42,6 +42,7 @@ from glassnet.ops.windows import (
     normalize_data_format,
     normalize_tuple,
 )
+from glassnet.tensor import as_tensor
 
 
 # ------------------------------------------------------------------------ geometry
@@ -87,8 +88,6 @@ def conv2d_transpose(x, kernel, bias=None, strides=(1, 1), padding="valid",
         >>> conv2d_transpose(np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1)), strides=(2, 2)).shape
         (1, 6, 6, 1)
     """
-    from glassnet.tensor import as_tensor
-
     x, kernel = as_tensor(x), as_tensor(kernel)
     first = normalize_data_format(data_format) == "channels_first"
     if first:
@@ -296,8 +295,6 @@ def depthwise_conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid",
         >>> depthwise_conv2d(np.ones((1, 4, 4, 3)), np.ones((3, 3, 3, 2))).shape
         (1, 2, 2, 6)
     """
-    from glassnet.tensor import as_tensor
-
     x, kernel = as_tensor(x), as_tensor(kernel)
     first = normalize_data_format(data_format) == "channels_first"
     if first:
