@@ -96,7 +96,9 @@ def _npz_bytes(arrays):
 
 def _weight_arrays(model):
     weights = list(model.weights)
-    arrays = {f"w{i:05d}": xp.ascontiguousarray(w.data) for i, w in enumerate(weights)}
+    # (reshape: ascontiguousarray makes a 0-d weight, like Attention's scale, 1-d)
+    arrays = {f"w{i:05d}": xp.ascontiguousarray(w.data).reshape(w.data.shape)
+              for i, w in enumerate(weights)}
     manifest = [
         {"key": f"w{i:05d}", "name": str(getattr(w, "path", None) or w.name or f"weight_{i}"),
          "shape": list(w.shape), "dtype": str(w.data.dtype)}

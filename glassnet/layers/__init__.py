@@ -32,12 +32,23 @@ from glassnet.layers.core import (
 
 # isort: split
 # the other families: conv, embedding, merge, normalization, pooling, recurrent, tree
+from glassnet.layers.attention import Attention, MultiHeadAttention
 from glassnet.layers.conv import Conv1D, Conv2D, Convolution1D, Convolution2D
+from glassnet.layers.conv_transpose import (
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Convolution1DTranspose,
+    Convolution2DTranspose,
+    DepthwiseConv2D,
+    SeparableConv2D,
+    SeparableConvolution2D,
+)
 from glassnet.layers.embedding import Embedding
 from glassnet.layers.merge import (
     Add,
     Average,
     Concatenate,
+    Dot,
     Maximum,
     Minimum,
     Multiply,
@@ -45,6 +56,7 @@ from glassnet.layers.merge import (
     add,
     average,
     concatenate,
+    dot,
     maximum,
     minimum,
     multiply,

@@ -1,5 +1,5 @@
 """Merge layers for the functional API: Add, Subtract, Multiply, Average, Maximum, Minimum,
-Concatenate (Keras names), and their lower-case functional forms (``add([a, b])``...).
+Concatenate, Dot (Keras names), and their lower-case functional forms (``add([a, b])``...).
 
 Each takes a list of tensors and is differentiable through glassnet's primitive ops (no
 backward of its own). Element-wise merges need inputs of one shape (batch size included);
@@ -182,6 +182,109 @@ class Concatenate(_Merge):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+@register_layer
+class Dot(_Merge):
+    """Per-sample dot product of two tensors along one axis of each (Keras's batch_dot).
+
+    For x of shape (batch, *a) and y of shape (batch, *b), contracting axis i of x with axis
+    j of y (equal sizes):
+
+        z[n, rest_x..., rest_y...] = sum_k x[n, ..., k (axis i), ...] * y[n, ..., k (axis j), ...]
+
+    with the remaining axes of x, then those of y; two 2-D inputs give (batch, 1). With
+    ``normalize=True`` each input is first L2-normalised along its axis,
+    x / sqrt(max(sum x^2, 1e-12)), so z is the cosine similarity.
+
+    Args:
+        axes: an int (the same axis of both inputs) or a pair (axis of x, axis of y); the
+            batch axis 0 is not allowed; negative axes count from the end.
+        normalize: L2-normalise along the axes first (default False).
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.arange(10.0).reshape(1, 5, 2)
+        >>> y = np.arange(10.0, 20.0).reshape(1, 2, 5)
+        >>> Dot(axes=(1, 2))([x, y]).numpy().tolist()
+        [[[260.0, 360.0], [320.0, 445.0]]]
+        >>> Dot(axes=1)([np.ones((3, 4)), np.ones((3, 4))]).shape
+        (3, 1)
+    """
+
+    min_inputs = max_inputs = 2
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axes, (list, tuple)):
+            if len(axes) != 2:
+                raise GlassnetValueError(
+                    f"Layer '{self.name}' (Dot): axes must be an int or a pair of ints, "
+                    f"got {axes!r}")
+            self.axes = tuple(int(a) for a in axes)
+        else:
+            self.axes = int(axes)
+        self.normalize = bool(normalize)
+
+    def _pair(self, shapes):
+        axes = self.axes if isinstance(self.axes, tuple) else (self.axes, self.axes)
+        result = []
+        for axis, shape in zip(axes, shapes, strict=True):
+            rank = len(shape)
+            if not -rank <= axis < rank or axis % rank == 0:
+                raise GlassnetValueError(
+                    f"Layer '{self.name}' (Dot): axes={self.axes} must name non-batch axes of "
+                    f"inputs of shapes {[tuple(s) for s in shapes]}")
+            result.append(axis % rank)
+        return result
+
+    def _check_shapes(self, shapes):
+        if len(shapes) != 2:
+            return
+        i, j = self._pair(shapes)
+        a, b = shapes[0][i], shapes[1][j]
+        batch_a, batch_b = shapes[0][0], shapes[1][0]
+        if (a is not None and b is not None and a != b) or (
+                batch_a is not None and batch_b is not None and batch_a != batch_b):
+            raise ShapeError(
+                f"Layer '{self.name}' (Dot): the contracted axes ({i} of the first input, {j} "
+                f"of the second) and the batch sizes must agree, received "
+                f"{[tuple(s) for s in shapes]}")
+
+    def _merge(self, xs):
+        i, j = self._pair([x.shape for x in xs])
+        x, y = xs
+        if self.normalize:
+            x, y = _l2_normalize(x, i), _l2_normalize(y, j)
+        # x -> (batch, rest_x, k), y -> (batch, k, rest_y), one batched matmul
+        rest_x = [d for a, d in enumerate(x.shape) if a not in (0, i)]
+        rest_y = [d for a, d in enumerate(y.shape) if a not in (0, j)]
+        x = x.transpose(0, *[a for a in range(1, x.ndim) if a != i], i)
+        y = y.transpose(0, j, *[a for a in range(1, y.ndim) if a != j])
+        n, k = x.shape[0], x.shape[-1]
+        z = x.reshape(n, -1, k) @ y.reshape(n, k, -1)
+        return z.reshape(n, *(rest_x + rest_y or [1]))
+
+    def _output_shape(self, shapes):
+        i, j = self._pair(shapes)
+        rest = [d for a, d in enumerate(shapes[0]) if a not in (0, i)] + [
+            d for a, d in enumerate(shapes[1]) if a not in (0, j)]
+        return (shapes[0][0] if shapes[0][0] is not None else shapes[1][0], *(rest or [1]))
+
+    def get_config(self):
+        axes = list(self.axes) if isinstance(self.axes, tuple) else self.axes
+        return {**super().get_config(), "axes": axes, "normalize": self.normalize}
+
+
+def _l2_normalize(x, axis):
+    """x / sqrt(max(sum(x^2, axis), 1e-12)) (Keras's L2 normalisation)."""
+    squares = (x * x).sum(axis=axis, keepdims=True)
+    return x / _maximum(squares, 1e-12).sqrt()
+
+
+def dot(inputs, axes, normalize=False, **kwargs):
+    """Keras's functional form: ``Dot(axes, normalize, **kwargs)(inputs)``."""
+    return Dot(axes, normalize=normalize, **kwargs)(inputs)
 
 
 def _functional(cls):

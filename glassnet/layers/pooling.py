@@ -5,9 +5,12 @@ The maths lives in :mod:`glassnet.ops.pooling`. Pooling has no weights; ``stride
 pooling does not count padded cells).
 """
 
+from glassnet.backend import xp
+from glassnet.errors import ShapeError
 from glassnet.layers.base import Layer
 from glassnet.layers.input_spec import InputSpec
 from glassnet.layers.serialization import register_layer
+from glassnet.ops.math import where
 from glassnet.ops.pooling import (
     avg_pool1d,
     avg_pool2d,
@@ -19,6 +22,7 @@ from glassnet.ops.pooling import (
     normalize_padding,
     normalize_tuple,
 )
+from glassnet.tensor import Tensor
 
 
 class _Pooling(Layer):
@@ -149,20 +153,67 @@ class GlobalMaxPooling2D(_GlobalPooling):
     _fn = staticmethod(global_max_pool2d)
 
 
-@register_layer
-class GlobalAveragePooling1D(_GlobalPooling):
-    """Mean over the steps: (N, steps, C) -> (N, C)."""
+class _GlobalPooling1D(_GlobalPooling):
+    """Global pooling over the steps that honours a Keras mask (N, steps) of kept steps."""
 
     rank = 1
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        mask = xp.asarray(mask.data if isinstance(mask, Tensor) else mask).astype(bool)
+        steps_axis = 1 if self.data_format == "channels_last" else 2
+        if mask.shape != (inputs.shape[0], inputs.shape[steps_axis]):
+            raise ShapeError(
+                f"Layer '{self.name}' ({type(self).__name__}): expected a mask of shape "
+                f"(batch, steps) = {(inputs.shape[0], inputs.shape[steps_axis])}, received "
+                f"{mask.shape}")
+        mask = xp.expand_dims(mask, 3 - steps_axis)
+        return self._masked(inputs, mask, steps_axis)
+
+
+@register_layer
+class GlobalAveragePooling1D(_GlobalPooling1D):
+    """Mean over the steps: (N, steps, C) -> (N, C) (keepdims: (N, 1, C)).
+
+    With a mask m (N, steps) (e.g. from ``Embedding(mask_zero=True)``), only kept steps
+    count, as in Keras: y[n, c] = sum_t m[n, t] x[n, t, c] / sum_t m[n, t].
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.array([[[1.0], [3.0], [8.0]]])
+        >>> GlobalAveragePooling1D()(x, mask=np.array([[True, True, False]])).numpy()
+        array([[2.]], dtype=float32)
+    """
+
     _fn = staticmethod(global_avg_pool2d)
 
+    def _masked(self, inputs, mask, steps_axis):
+        weights = mask.astype(inputs.dtype)
+        total = (inputs * weights).sum(axis=steps_axis, keepdims=self.keepdims)
+        return total / weights.sum(axis=steps_axis, keepdims=self.keepdims)
+
 
 @register_layer
-class GlobalMaxPooling1D(_GlobalPooling):
-    """Maximum over the steps: (N, steps, C) -> (N, C)."""
+class GlobalMaxPooling1D(_GlobalPooling1D):
+    """Maximum over the steps: (N, steps, C) -> (N, C) (keepdims: (N, 1, C)).
 
-    rank = 1
+    With a mask m (N, steps), masked steps are left out: y[n, c] = max over t with
+    m[n, t] of x[n, t, c] (a sample with every step masked gives the dtype's lowest value).
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.array([[[1.0], [3.0], [8.0]]])
+        >>> GlobalMaxPooling1D()(x, mask=np.array([[True, True, False]])).numpy()
+        array([[3.]], dtype=float32)
+    """
+
     _fn = staticmethod(global_max_pool2d)
+
+    def _masked(self, inputs, mask, steps_axis):
+        lowest = xp.finfo(inputs.dtype).min
+        kept = where(xp.broadcast_to(mask, inputs.shape), inputs, lowest)
+        return kept.max(axis=steps_axis, keepdims=self.keepdims)
 
 
 MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D

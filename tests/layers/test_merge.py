@@ -91,3 +91,58 @@ def test_two_input_functional_model_trains_saves_and_loads(tmp_path):
     restored = load_model(path)
     np.testing.assert_array_equal(model.predict([xa, xb], verbose=0),
                                   restored.predict([xa, xb], verbose=0))
+
+
+# ------------------------------------------------------------------ Dot
+@pytest.mark.parametrize("shapes, axes", [
+    (((3, 4), (3, 4)), 1),
+    (((2, 5, 3), (2, 4, 3)), 2),
+    (((2, 5, 3), (2, 3, 4)), (2, 1)),
+    (((2, 3, 5), (2, 4, 3)), (-2, -1)),
+])
+def test_dot_matches_numpy_einsum_and_gradcheck(rng, shapes, axes):
+    from glassnet.layers import Dot
+
+    x, y = (rng.normal(size=s) for s in shapes)
+    i, j = (axes, axes) if isinstance(axes, int) else axes
+    i, j = i % x.ndim, j % y.ndim
+    expected = np.stack([np.tensordot(x[n], y[n], axes=(i - 1, j - 1)) for n in range(len(x))])
+    if expected.ndim == 1:
+        expected = expected[:, None]
+    layer = Dot(axes, dtype="float64")
+    np.testing.assert_allclose(layer([x, y]).data, expected, rtol=1e-10)
+    assert layer.compute_output_shape([(None,) + s[1:] for s in shapes]) == (
+        (None,) + expected.shape[1:])
+    assert_gradcheck(lambda a, b: layer([a, b]), f64(rng, *shapes[0]), f64(rng, *shapes[1]))
+
+
+def test_dot_normalize_gives_cosine_similarity(rng):
+    from glassnet.layers import Dot
+
+    x, y = rng.normal(size=(4, 6)), rng.normal(size=(4, 6))
+    cosine = (x * y).sum(1) / np.linalg.norm(x, axis=1) / np.linalg.norm(y, axis=1)
+    layer = Dot(axes=-1, normalize=True, dtype="float64")
+    np.testing.assert_allclose(layer([x, y]).data[:, 0], cosine, rtol=1e-10)
+    assert_gradcheck(lambda a, b: layer([a, b]), f64(rng, 3, 4), f64(rng, 3, 4))
+
+
+def test_dot_errors_config_and_save_load(tmp_path, rng):
+    from glassnet.layers import Dot, dot
+
+    with pytest.raises(ShapeError, match="dot_a.*contracted"):
+        Dot(1, name="dot_a")([np.ones((2, 3)), np.ones((2, 4))])
+    with pytest.raises(GlassnetValueError, match="dot_b.*axes"):
+        Dot(0, name="dot_b")([np.ones((2, 3)), np.ones((2, 3))])
+    with pytest.raises(GlassnetValueError, match="dot_c.*exactly 2"):
+        Dot(1, name="dot_c")([np.ones((2, 3))] * 3)
+    layer = Dot((2, 1), normalize=True)
+    assert Dot.from_config(layer.get_config()).get_config() == layer.get_config()
+    a, b = Input(shape=(5, 3)), Input(shape=(3, 4))
+    model = gn.Model([a, b], dot([a, b], axes=(2, 1)))
+    assert model.output_shape == (None, 5, 4)
+    xa = rng.normal(size=(2, 5, 3)).astype(np.float32)
+    xb = rng.normal(size=(2, 3, 4)).astype(np.float32)
+    model.save(tmp_path / "dot.glassnet")
+    restored = load_model(tmp_path / "dot.glassnet")
+    np.testing.assert_allclose(restored.predict([xa, xb], verbose=0),
+                               np.einsum("nij,njk->nik", xa, xb), rtol=1e-5)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import glassnet as gn
 from glassnet.errors import ShapeError
 from glassnet.layers.pooling import (
     AveragePooling1D,
@@ -74,3 +75,39 @@ def test_pooling_errors_and_config():
     layer = MaxPooling2D((3, 2), strides=1, padding="same")
     clone = MaxPooling2D.from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
+
+
+# ------------------------------------------------------------------ masked global pooling 1D
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_global_pooling_1d_leaves_masked_steps_out(rng, data_format, keepdims):
+    from glassnet.layers import GlobalMaxPooling1D
+
+    x = rng.normal(size=(3, 5, 2))
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [0, 1, 0, 1, 0]], bool)
+    mean = np.stack([x[n, mask[n]].mean(0) for n in range(3)])
+    largest = np.stack([x[n, mask[n]].max(0) for n in range(3)])
+    xin = x if data_format == "channels_last" else x.transpose(0, 2, 1)
+    for cls, expected in ((GlobalAveragePooling1D, mean), (GlobalMaxPooling1D, largest)):
+        layer = cls(data_format=data_format, keepdims=keepdims, dtype="float64")
+        y = layer(xin, mask=mask).data
+        if keepdims:
+            expected_shape = (3, 1, 2) if data_format == "channels_last" else (3, 2, 1)
+            assert y.shape == expected_shape
+            y = y.reshape(3, 2)
+        np.testing.assert_allclose(y, expected, rtol=1e-12)
+        assert_gradcheck(lambda t, layer=layer: layer(t, mask=mask), f64(rng, *xin.shape))
+
+
+def test_global_pooling_1d_takes_the_embedding_mask_and_checks_its_shape():
+    from glassnet.layers import Embedding, Input
+
+    tokens = np.array([[3, 4, 0, 0], [5, 0, 0, 0]])
+    inputs = Input(shape=(4,), dtype="int64")
+    embedding = Embedding(8, 3, mask_zero=True)
+    model = gn.Model(inputs, GlobalAveragePooling1D()(embedding(inputs)))
+    table = embedding.get_weights()[0]
+    expected = np.stack([table[[3, 4]].mean(0), table[[5]].mean(0)])
+    np.testing.assert_allclose(model.predict(tokens, verbose=0), expected, rtol=1e-6)
+    with pytest.raises(ShapeError, match="gap.*mask"):
+        GlobalAveragePooling1D(name="gap")(np.ones((2, 4, 3)), mask=np.ones((2, 3), bool))
