@@ -375,7 +375,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     Args:
         filepath: the file.
-        custom_objects: ``{class name: class}`` for your own layer classes.
+        custom_objects: ``{class name: class}`` for your own layer classes (classes
+            registered with ``glassnet.saving.register_keras_serializable`` and those of an
+            active ``custom_object_scope`` are found without it).
         compile: re-compile the model with the saved loss/metrics/optimizer (and restore the
             optimizer state) when they were saved.
         safe_mode: accepted for Keras compatibility (loading never executes code anyway).
@@ -400,7 +402,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             model = deserialize(spec, custom_objects)
         except TypeError:
             # a subclassed model whose __init__ takes no arguments (as Keras allows)
-            cls = (custom_objects or {}).get(spec["class_name"])
+            from glassnet.registry import find_custom_object
+
+            cls = find_custom_object(spec["class_name"], custom_objects)
             if cls is None:
                 raise
             model = cls()
