@@ -390,7 +390,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         FileFormatError: the file is truncated, corrupted, of another format or version, or its
             weights do not fit the architecture.
     """
-    path = os.fspath(filepath)
+    from glassnet.registry import pop_custom_objects, push_custom_objects
+
+    push_custom_objects(custom_objects or {})  # nested lookups (activations, losses) see them
+    try:
+        return _load_model(os.fspath(filepath), custom_objects, compile)
+    finally:
+        pop_custom_objects()
+
+
+def _load_model(path, custom_objects, compile):  # noqa: A002
     _, config, arrays, optimizer_arrays = _read_model_archive(path)
     from glassnet.layers.serialization import deserialize
 
