@@ -47,7 +47,7 @@ REPO = HERE.parent.parent
 SHIM = HERE / "shim"
 PASSING_FILE = HERE / "guides_passing.json"
 REFERENCE_NAME = "keras3_reference.json"
-DEFAULT_TIME_LIMIT_S = 150.0
+DEFAULT_TIME_LIMIT_S = 300.0  # a guard against a hang; the guides take seconds each
 MNIST_TRAIN, MNIST_TEST = 6000, 1000
 _REWRITE = re.compile(r"^line (\d+): (.+?) -> (.+)$")
 _ERROR_CHARS = 300
@@ -148,6 +148,7 @@ def run_guide_here(path: Path, rewrites: list[str], record) -> None:
     source = apply_rewrites(path.read_text(encoding="utf-8"), rewrites)
     namespace = {"__name__": "__main__", "__file__": str(path), "__kc_mnist__": _kc_mnist}
     for lineno, module in split_statements(source, str(path)):
+        start = time.perf_counter()
         try:
             code = compile(module, str(path), "exec")
             with contextlib.redirect_stdout(io.StringIO()):
@@ -155,9 +156,9 @@ def run_guide_here(path: Path, rewrites: list[str], record) -> None:
         except BaseException as error:  # noqa: BLE001 - a guide statement may raise anything
             if isinstance(error, KeyboardInterrupt):
                 raise
-            record(lineno, _describe(error))
+            record(lineno, _describe(error), time.perf_counter() - start)
         else:
-            record(lineno, None)
+            record(lineno, None, time.perf_counter() - start)
 
 
 def _child(guide: Path, rewrites_json: str, out: Path) -> None:
@@ -171,8 +172,9 @@ def _child(guide: Path, rewrites_json: str, out: Path) -> None:
     rewrites = json.loads(rewrites_json)
     with open(out, "a", encoding="utf-8") as handle:
 
-        def record(lineno, error):
-            handle.write(json.dumps({"lineno": lineno, "error": error}) + "\n")
+        def record(lineno, error, seconds=0.0):
+            row = {"lineno": lineno, "error": error, "seconds": round(seconds, 3)}
+            handle.write(json.dumps(row) + "\n")
             handle.flush()
 
         try:
@@ -192,6 +194,7 @@ class GuideResult:
     seconds: float = 0.0
     timed_out: bool = False
     crash: str | None = None
+    statement_seconds: dict[int, float] = field(default_factory=dict)
 
     @property
     def passing(self) -> list[int]:
@@ -243,6 +246,7 @@ def run_guide(name: str, folder: Path, reference: dict, time_limit_s: float = DE
         lines = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
     for line in lines:
         row = json.loads(line)
+        result.statement_seconds[row["lineno"]] = row.get("seconds", 0.0)
         if row["lineno"] == 0:
             result.crash = row["error"]
         elif row["error"] is None:
@@ -278,6 +282,8 @@ def main(argv=None) -> int:
     parser.add_argument("--guide", action="append", help="run only this guide (repeatable)")
     parser.add_argument("--update", action="store_true", help=f"rewrite {PASSING_FILE.name}")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S)
+    parser.add_argument("--slowest", type=int, default=0, metavar="N",
+                        help="also print the N slowest statements of each guide")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -294,6 +300,9 @@ def main(argv=None) -> int:
             print(f"{name}: the runner crashed: {result.crash}")
         for lineno, error in result.failing.items():
             print(f"{name}:{lineno}: {error}")
+        slowest = sorted(result.statement_seconds.items(), key=lambda kv: -kv[1])
+        for lineno, seconds in slowest[: args.slowest]:
+            print(f"{name}:{lineno}: {seconds:.2f} s")
     if args.update:
         passing = {}
         if PASSING_FILE.exists():

@@ -26,9 +26,9 @@ FLOORS = {
     "functional_api.py": 128,
     "making_new_layers_and_models_via_subclassing.py": 47,
     "sequential_model.py": 48,
-    "serialization_and_saving.py": 88,
-    "training_with_built_in_methods.py": 114,
-    "understanding_masking_and_padding.py": 31,
+    "serialization_and_saving.py": 114,
+    "training_with_built_in_methods.py": 122,
+    "understanding_masking_and_padding.py": 35,
     "writing_your_own_callbacks.py": 27,
 }
 
