@@ -95,6 +95,7 @@ from glassnet.classic import LinearUnit, Perceptron
 from glassnet.layers import Input
 from glassnet.models import Model, Sequential, load_model
 from glassnet.training import GradientTape
+from glassnet import saving
 from glassnet.optimizers.clipping import clip_grad_norm, clip_grad_value
 from glassnet import keras
 

@@ -22,7 +22,7 @@ from glassnet.ops import math as _math
 from glassnet.ops import nn as _nn
 from glassnet.tensor import Tensor, as_tensor
 
-EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities before log
+EPSILON = 1e-7  # Keras's backend epsilon (the default of config.epsilon, which clips)
 
 
 def _float_tensor(x):
@@ -369,7 +369,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
         return _nn.sigmoid_binary_cross_entropy(y_pred, y_true).mean(axis=axis)
-    p = y_pred.clip(EPSILON, 1.0 - EPSILON)
+    p = y_pred.clip(config.epsilon, 1.0 - config.epsilon)
     loss = -(y_true * p.log() + (1.0 - y_true) * (1.0 - p).log())
     return loss.mean(axis=axis)
 
@@ -395,7 +395,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         _warn_if_probabilities("categorical_crossentropy", y_pred, axis)
         return _nn.softmax_cross_entropy(y_pred, y_true, axis)
     p = y_pred / y_pred.sum(axis=axis, keepdims=True)
-    p = p.clip(EPSILON, 1.0 - EPSILON)
+    p = p.clip(config.epsilon, 1.0 - config.epsilon)
     return -(y_true * p.log()).sum(axis=axis)
 
 
@@ -450,7 +450,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
         _warn_if_probabilities(name, y_pred)
         return _nn.sparse_softmax_cross_entropy(y_pred, labels)
     p = y_pred / y_pred.sum(axis=-1, keepdims=True)
-    p = p.clip(EPSILON, 1.0 - EPSILON)
+    p = p.clip(config.epsilon, 1.0 - config.epsilon)
     onehot = Tensor((labels[..., None] == xp.arange(y_pred.shape[-1])).astype(y_pred.dtype))
     return -(onehot * p.log()).sum(axis=-1)
 
@@ -490,8 +490,8 @@ def kl_divergence(y_true, y_pred):
         tensor([0.])
     """
     y_true, y_pred = _pair("kl_divergence", y_true, y_pred)
-    t = y_true.clip(EPSILON, 1.0)
-    p = y_pred.clip(EPSILON, 1.0)
+    t = y_true.clip(config.epsilon, 1.0)
+    p = y_pred.clip(config.epsilon, 1.0)
     return (t * (t / p).log()).sum(axis=-1)
 
 

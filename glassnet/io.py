@@ -377,7 +377,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     Args:
         filepath: the file.
-        custom_objects: ``{class name: class}`` for your own layer classes.
+        custom_objects: ``{class name: class}`` for your own layer classes (classes
+            registered with ``glassnet.saving.register_keras_serializable`` and those of an
+            active ``custom_object_scope`` are found without it).
         compile: re-compile the model with the saved loss/metrics/optimizer (and restore the
             optimizer state) when they were saved.
         safe_mode: loading never executes code read from the file. A ``Lambda`` layer's
@@ -393,7 +395,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         FileFormatError: the file is truncated, corrupted, of another format or version, or its
             weights do not fit the architecture.
     """
-    path = os.fspath(filepath)
+    from glassnet.registry import pop_custom_objects, push_custom_objects
+
+    push_custom_objects(custom_objects or {})  # nested lookups (activations, losses) see them
+    try:
+        return _load_model(os.fspath(filepath), custom_objects, compile, safe_mode)
+    finally:
+        pop_custom_objects()
+
+
+def _load_model(path, custom_objects, compile, safe_mode):  # noqa: A002
     _, config, arrays, optimizer_arrays = _read_model_archive(path)
     from glassnet.layers.core import lambda_deserialization
     from glassnet.layers.serialization import deserialize
@@ -407,7 +418,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 model = deserialize(spec, custom_objects)
         except TypeError:
             # a subclassed model whose __init__ takes no arguments (as Keras allows)
-            cls = (custom_objects or {}).get(spec["class_name"])
+            from glassnet.registry import find_custom_object
+
+            cls = find_custom_object(spec["class_name"], custom_objects)
             if cls is None:
                 raise
             model = cls()

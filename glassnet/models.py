@@ -339,6 +339,13 @@ class Model(Trainer, Layer):
                 config[role] = [str(key) for key in nested]
         return config
 
+    def to_json(self, **kwargs):
+        """The architecture as a JSON string, in Keras's layout (see
+        :func:`glassnet.saving.model_to_json`); ``model_from_json`` rebuilds it."""
+        from glassnet.saving import model_to_json
+
+        return model_to_json(self, **kwargs)
+
     def _tensor_ref(self, tensor):
         """[layer name, index of the call among the layer's calls in this model, output #]."""
         layer = tensor.node.layer
@@ -633,6 +640,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     """Load a model saved by ``model.save``; see :func:`glassnet.io.load_model`."""
     return io.load_model(filepath, custom_objects=custom_objects, compile=compile,
                          safe_mode=safe_mode)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A model (fresh weights) from ``model.to_json()``: :func:`glassnet.saving.model_from_json`.
+    """
+    from glassnet.saving import model_from_json as from_json
+
+    return from_json(json_string, custom_objects=custom_objects)
 
 
 def clone_model(model, custom_objects=None):

@@ -17,6 +17,8 @@ What a registry resolves (:meth:`Registry.get`), in this order:
 - a subclass of the base class: instantiated with its defaults;
 - another callable: what the family makes of it (returned, or wrapped).
 
+Every lookup also sees Keras's custom objects (:func:`find_custom_object`: the objects given to
+``glassnet.saving.register_keras_serializable`` and to an active ``custom_object_scope``).
 An unknown name raises :class:`~glassnet.errors.UnknownIdentifierError`, which names the
 family, repeats what was received, suggests close matches and lists the valid names.
 
@@ -45,11 +47,66 @@ Example:
 import importlib
 import inspect
 import re
+import threading
 
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, unknown_identifier
 
 __all__ = ["Registry", "to_snake_case", "class_and_snake_names", "exact_name",
-           "lower_case_name"]
+           "lower_case_name", "GLOBAL_CUSTOM_OBJECTS", "GLOBAL_CUSTOM_NAMES",
+           "custom_objects_in_effect", "find_custom_object", "push_custom_objects",
+           "pop_custom_objects"]
+
+# ---------------------------------------------------------------------- custom objects
+# Keras's custom objects, which every registry consults: ``glassnet.saving`` fills them
+# (``register_keras_serializable`` writes ``"package>name" -> object`` here, and
+# ``custom_object_scope`` pushes a dict on the calling thread's stack).
+GLOBAL_CUSTOM_OBJECTS = {}  # "package>name" -> class or function
+GLOBAL_CUSTOM_NAMES = {}  # class or function -> "package>name"
+_SCOPES = threading.local()
+
+
+def _scope_stack():
+    stack = getattr(_SCOPES, "stack", None)
+    if stack is None:
+        stack = _SCOPES.stack = []
+    return stack
+
+
+def push_custom_objects(objects):
+    """Make ``{name: object}`` visible to every lookup on this thread (a scope's entry)."""
+    _scope_stack().append(dict(objects))
+
+
+def pop_custom_objects():
+    """Undo the last :func:`push_custom_objects` of this thread (a scope's exit)."""
+    _scope_stack().pop()
+
+
+def custom_objects_in_effect():
+    """The registered custom objects, then this thread's scopes (innermost last, winning)."""
+    merged = dict(GLOBAL_CUSTOM_OBJECTS)
+    for objects in _scope_stack():
+        merged.update(objects)
+    return merged
+
+
+def find_custom_object(name, custom_objects=None, *, by_short_name=True):
+    """The custom object named ``name``, or None.
+
+    Searched: ``custom_objects``, the scopes, the registered objects (``"package>name"``);
+    with ``by_short_name``, a name without ``">"`` also matches a registered
+    ``"package>name"`` (how a file that says only ``"class_name": "CustomLayer"`` finds it).
+    """
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    in_effect = custom_objects_in_effect()
+    if name in in_effect:
+        return in_effect[name]
+    if by_short_name and ">" not in name:
+        for key, value in reversed(GLOBAL_CUSTOM_OBJECTS.items()):
+            if key.rsplit(">", 1)[-1] == name or getattr(value, "__name__", None) == name:
+                return value
+    return None
 
 
 def to_snake_case(name):
@@ -183,7 +240,12 @@ class Registry:
 
     # ------------------------------------------------------------------ resolving
     def lookup(self, name, custom_objects=None):
-        """The registered object named ``name`` (``custom_objects`` searched first).
+        """The object named ``name``.
+
+        Searched in this order: ``custom_objects``, every active ``custom_object_scope`` and
+        the objects registered with ``register_keras_serializable`` (by their full
+        ``"package>name"``), the family's own names, then a registered custom object whose
+        short name (after ``">"``) or ``__name__`` is ``name``.
 
         Raises:
             GlassnetTypeError: ``name`` is not a string.
@@ -194,13 +256,15 @@ class Registry:
                 f"{self.module}.get: expected a string name, got {type(name).__name__} "
                 f"{name!r}"
             )
-        if custom_objects and name in custom_objects:
-            return custom_objects[name]
-        found = self._find(name)
+        found = find_custom_object(name, custom_objects, by_short_name=False)
+        if found is None:
+            found = self._find(name)
         if found is None and self._lazy_modules:
             for module in self._lazy_modules:
                 importlib.import_module(module)
             found = self._find(name)
+        if found is None:
+            found = find_custom_object(name)
         if found is None:
             raise unknown_identifier(self.family, name, self._listed_names(),
                                      suggest_from=self.entries)
@@ -280,8 +344,11 @@ class Registry:
                 f"{type(obj).__name__} {obj!r}"
             )
         cls = type(obj)
-        return {"class_name": self._explicit_names.get(cls, cls.__name__),
+        spec = {"class_name": self._explicit_names.get(cls, cls.__name__),
                 "config": obj.get_config()}
+        if cls in GLOBAL_CUSTOM_NAMES:
+            spec["registered_name"] = GLOBAL_CUSTOM_NAMES[cls]
+        return spec
 
     def deserialize(self, config, custom_objects=None):
         """Re-create an object from :meth:`serialize`'s dict (a name is also accepted).
@@ -301,7 +368,12 @@ class Registry:
                 f"{self.module}.deserialize: expected a dict with 'class_name' and 'config', "
                 f"got {config!r}"
             )
-        found = self.lookup(config["class_name"], custom_objects)
+        registered = config.get("registered_name")
+        found = None
+        if isinstance(registered, str) and registered != config["class_name"]:
+            found = find_custom_object(registered, custom_objects, by_short_name=False)
+        if found is None:
+            found = self.lookup(config["class_name"], custom_objects)
         if not isinstance(found, type):
             return found
         arguments = dict(config.get("config") or {})

@@ -261,3 +261,198 @@ def train_validation_split(x, y=None, validation_split=0.2, shuffle=True, strati
         return None if a is None else a[index]
 
     return (take(x, train_index), take(y, train_index)), (take(x, val_index), take(y, val_index))
+
+
+def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",
+                  value=0.0):
+    """Pad (and truncate) sequences to one length: Keras's ``pad_sequences``.
+
+    Each sequence longer than ``maxlen`` loses values at the start (``truncating="pre"``) or
+    at the end (``"post"``); each shorter one is filled with ``value`` before it
+    (``padding="pre"``) or after it (``"post"``). Elements may be scalars or arrays of one
+    common shape (the result then has that shape after ``(len(sequences), maxlen)``).
+
+    Args:
+        sequences: a list of sequences (lists or arrays).
+        maxlen: the length of every row; default the longest sequence's length.
+        dtype: dtype of the result (``"int32"``; a string dtype or ``object`` for text).
+        padding: ``"pre"`` or ``"post"``: where the fill goes.
+        truncating: ``"pre"`` or ``"post"``: where values are removed.
+        value: the fill value.
+
+    Returns:
+        A NumPy array of shape ``(len(sequences), maxlen) + element shape``.
+
+    Raises:
+        GlassnetValueError: a bad ``padding``/``truncating``/``maxlen``, a sequence that is
+            not iterable, a string ``value`` with a numeric dtype.
+        ShapeError: elements of different shapes.
+
+    Example:
+        >>> from glassnet.utils import pad_sequences
+        >>> pad_sequences([[1, 2, 3], [4]], padding="post").tolist()
+        [[1, 2, 3], [4, 0, 0]]
+        >>> pad_sequences([[1, 2, 3], [4]], maxlen=2).tolist()
+        [[2, 3], [0, 4]]
+    """
+    for name, option in (("padding", padding), ("truncating", truncating)):
+        if option not in ("pre", "post"):
+            raise GlassnetValueError(
+                f"pad_sequences: {name} must be 'pre' or 'post', received {option!r}")
+    if not hasattr(sequences, "__len__"):
+        raise GlassnetValueError(
+            f"pad_sequences: sequences must be a list of sequences, received "
+            f"{type(sequences).__name__}")
+    lengths, sample_shape = [], ()
+    for position, sequence in enumerate(sequences):
+        if not hasattr(sequence, "__len__"):
+            raise GlassnetValueError(
+                f"pad_sequences: sequences must be a list of iterables; the sequence at "
+                f"position {position} is {type(sequence).__name__} {sequence!r}")
+        lengths.append(len(sequence))
+    for sequence in sequences:
+        if len(sequence):
+            sample_shape = xp.asarray(sequence).shape[1:]
+            break
+    if maxlen is None:
+        maxlen = max(lengths, default=0)
+    elif isinstance(maxlen, bool) or not isinstance(maxlen, (int, xp.integer)) or maxlen < 0:
+        raise GlassnetValueError(
+            f"pad_sequences: maxlen must be None or a non-negative integer, received {maxlen!r}")
+    dtype = xp.dtype(dtype)
+    if isinstance(value, str) and dtype.kind not in "OUS":
+        raise GlassnetValueError(
+            f"pad_sequences: dtype {dtype} cannot hold the string value {value!r}; pass "
+            "dtype=object (or a string dtype)")
+    out = xp.full((len(sequences), int(maxlen), *sample_shape), value, dtype=dtype)
+    if maxlen == 0:
+        return out
+    for position, sequence in enumerate(sequences):
+        if not len(sequence):
+            continue
+        kept = sequence[-maxlen:] if truncating == "pre" else sequence[:maxlen]
+        kept = xp.asarray(kept, dtype=dtype)
+        if kept.shape[1:] != sample_shape:
+            raise ShapeError(
+                f"pad_sequences: the elements of the sequence at position {position} have "
+                f"shape {kept.shape[1:]}, expected {sample_shape} (that of the first sequence)")
+        if padding == "post":
+            out[position, : len(kept)] = kept
+        else:
+            out[position, -len(kept):] = kept
+    return out
+
+
+def set_random_seed(seed):
+    """Seed every generator a Keras script draws from: Python's ``random``, NumPy's global
+    generator and glassnet's own (:func:`glassnet.manual_seed`); Keras's ``set_random_seed``.
+
+    Raises:
+        GlassnetValueError: ``seed`` is not a non-negative integer.
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.utils import set_random_seed
+        >>> set_random_seed(1); a = np.random.rand()
+        >>> set_random_seed(1); bool(np.random.rand() == a)
+        True
+    """
+    import random
+
+    from glassnet.config import manual_seed
+
+    manual_seed(seed)  # checks the seed
+    random.seed(int(seed))
+    xp.random.seed(int(seed) % 2**32)
+
+
+def _split_size(size, total, name):
+    if size is None:
+        return None
+    if isinstance(size, bool) or not isinstance(size, (int, float, xp.integer, xp.floating)):
+        raise GlassnetValueError(
+            f"split_dataset: {name} must be None, a fraction in (0, 1) or a count, received "
+            f"{size!r}")
+    if isinstance(size, (float, xp.floating)):
+        if not 0 < size < 1:
+            raise GlassnetValueError(
+                f"split_dataset: {name} as a fraction must be in (0, 1), received {size!r}")
+        return int(round(size * total))
+    if not 0 < size < total:
+        raise GlassnetValueError(
+            f"split_dataset: {name} as a count must be in (0, {total}), received {size!r} "
+            f"for a dataset of {total} samples")
+    return int(size)
+
+
+def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None):
+    """Split arrays into a left part and a right part (e.g. train / test), as Keras's
+    ``split_dataset``.
+
+    Keras returns two ``tf.data.Dataset``\\ s; glassnet returns the data in the form it came:
+    an array gives two arrays, a tuple or list of arrays (``(x, y)``) two tuples.
+
+    Args:
+        dataset: an array, or a tuple/list of arrays with the same first axis.
+        left_size: a fraction in (0, 1) or a number of samples for the left part; default
+            the complement of ``right_size`` (both None: half).
+        right_size: the same for the right part; default the complement of ``left_size``.
+        shuffle: shuffle the samples before splitting.
+        seed: seed of that shuffle (default: glassnet's generator).
+
+    Returns:
+        ``(left, right)``.
+
+    Raises:
+        GlassnetValueError: sizes out of range, or adding up to more than the data.
+        ShapeError: arrays with different numbers of samples.
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.utils import split_dataset
+        >>> left, right = split_dataset(np.arange(10), left_size=0.8)
+        >>> left.tolist(), right.tolist()
+        ([0, 1, 2, 3, 4, 5, 6, 7], [8, 9])
+    """
+    single = not isinstance(dataset, (tuple, list))
+    arrays = [_as_array(dataset)] if single else [_as_array(a) for a in dataset]
+    if not arrays or any(a.ndim == 0 for a in arrays):
+        raise GlassnetValueError("split_dataset: expected an array or a tuple of arrays")
+    total = arrays[0].shape[0]
+    if any(a.shape[0] != total for a in arrays):
+        raise ShapeError(
+            f"split_dataset: the arrays have different numbers of samples: "
+            f"{[a.shape[0] for a in arrays]}")
+    if left_size is None and right_size is None:
+        left_size = 0.5
+    left = _split_size(left_size, total, "left_size")
+    right = _split_size(right_size, total, "right_size")
+    left = total - right if left is None else left
+    right = total - left if right is None else right
+    if left + right > total or left <= 0 or right <= 0:
+        raise GlassnetValueError(
+            f"split_dataset: left_size={left_size!r} and right_size={right_size!r} give "
+            f"{left} + {right} samples of {total}; both parts must be non-empty and fit")
+    index = xp.arange(total)
+    if shuffle:
+        rng = get_rng() if seed is None else xp.random.default_rng(seed)
+        index = rng.permutation(total)
+    left_index, right_index = index[:left], index[left:left + right]
+    if single:
+        return arrays[0][left_index], arrays[0][right_index]
+    return tuple(a[left_index] for a in arrays), tuple(a[right_index] for a in arrays)
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic tensor of the functional API (made by ``Input`` and
+    layers), as Keras's ``backend.is_keras_tensor``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> from glassnet.utils import is_keras_tensor
+        >>> is_keras_tensor(gn.layers.Input(shape=(3,))), is_keras_tensor(gn.tensor([1.0]))
+        (True, False)
+    """
+    from glassnet.layers.symbolic import KerasTensor
+
+    return isinstance(x, KerasTensor)

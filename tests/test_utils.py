@@ -159,3 +159,146 @@ def test_split_errors():
         train_validation_split(np.arange(1), validation_split=0.5)
     with pytest.raises(ValueError, match="needs y"):
         train_validation_split(np.arange(10), stratify=True)
+
+
+# ---------------------------------------------------------------- Keras 3 keras.utils additions
+def _pad_reference(sequences, maxlen, padding, truncating, value, dtype):
+    """The published definition, one sample at a time."""
+    rows = []
+    for seq in sequences:
+        seq = list(seq)
+        if len(seq) > maxlen:
+            seq = seq[len(seq) - maxlen:] if truncating == "pre" else seq[:maxlen]
+        fill = [value] * (maxlen - len(seq))
+        rows.append(fill + seq if padding == "pre" else seq + fill)
+    return np.array(rows, dtype=dtype).reshape(len(sequences), maxlen)
+
+
+@pytest.mark.parametrize("padding", ["pre", "post"])
+@pytest.mark.parametrize("truncating", ["pre", "post"])
+@pytest.mark.parametrize("maxlen", [None, 1, 3, 6])
+def test_pad_sequences_against_the_definition(rng, padding, truncating, maxlen):
+    from glassnet.utils import pad_sequences
+
+    sequences = [list(rng.integers(1, 9, size=n)) for n in (0, 1, 4, 2, 5)]
+    out = pad_sequences(sequences, maxlen=maxlen, padding=padding, truncating=truncating,
+                        value=-1)
+    expected = _pad_reference(sequences, maxlen or 5, padding, truncating, -1, "int32")
+    assert out.dtype == np.int32
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_pad_sequences_keras_defaults_and_element_shapes():
+    import glassnet.keras as keras
+    from glassnet.utils import pad_sequences
+
+    assert keras.utils.pad_sequences is pad_sequences
+    raw = [[711, 632, 71], [73, 8, 3215, 55, 927], [83, 91, 1, 645, 1253, 927]]
+    np.testing.assert_array_equal(pad_sequences(raw, padding="post")[0], [711, 632, 71, 0, 0, 0])
+    np.testing.assert_array_equal(pad_sequences(raw)[0], [0, 0, 0, 711, 632, 71])
+    floats = pad_sequences([[0.5], [1.5, 2.5]], dtype="float32", value=9.0)
+    np.testing.assert_array_equal(floats, np.array([[9.0, 0.5], [1.5, 2.5]], "float32"))
+    vectors = pad_sequences([np.ones((1, 2)), np.full((3, 2), 2.0)], dtype="float64")
+    assert vectors.shape == (2, 3, 2)
+    np.testing.assert_array_equal(vectors[0], [[0, 0], [0, 0], [1, 1]])
+    text = pad_sequences([["a", "b"], ["c"]], dtype=object, value="<pad>")
+    assert text.tolist() == [["a", "b"], ["<pad>", "c"]]
+    assert pad_sequences([[1, 2]], maxlen=0).shape == (1, 0)
+
+
+def test_pad_sequences_errors_name_the_argument():
+    from glassnet.errors import GlassnetValueError, ShapeError
+    from glassnet.utils import pad_sequences
+
+    with pytest.raises(GlassnetValueError, match="padding must be 'pre' or 'post'.*'middle'"):
+        pad_sequences([[1]], padding="middle")
+    with pytest.raises(GlassnetValueError, match="truncating"):
+        pad_sequences([[1]], truncating=None)
+    with pytest.raises(GlassnetValueError, match="position 1 is int"):
+        pad_sequences([[1], 5])
+    with pytest.raises(GlassnetValueError, match="maxlen"):
+        pad_sequences([[1]], maxlen=-2)
+    with pytest.raises(GlassnetValueError, match="string value"):
+        pad_sequences([[1]], value="x")
+    with pytest.raises(ShapeError, match="position 1"):
+        pad_sequences([np.ones((1, 2)), np.ones((1, 3))], dtype="float32")
+
+
+def test_set_random_seed_seeds_every_generator():
+    import random
+
+    import glassnet.keras as keras
+
+    keras.utils.set_random_seed(7)
+    first = (random.random(), np.random.rand(), gn.config.rng.random())
+    keras.utils.set_random_seed(7)
+    assert (random.random(), np.random.rand(), gn.config.rng.random()) == first
+    keras.utils.set_random_seed(8)
+    assert (random.random(), np.random.rand(), gn.config.rng.random()) != first
+    with pytest.raises(ValueError, match="seed"):
+        keras.utils.set_random_seed(-1)
+
+
+def test_split_dataset_sizes_and_structures():
+    from glassnet.errors import GlassnetValueError, ShapeError
+    from glassnet.utils import split_dataset
+
+    data = np.arange(20).reshape(10, 2)
+    left, right = split_dataset(data, left_size=0.8)
+    np.testing.assert_array_equal(left, data[:8])
+    np.testing.assert_array_equal(right, data[8:])
+    left, right = split_dataset(data, right_size=3)
+    assert (len(left), len(right)) == (7, 3)
+    left, right = split_dataset(data)
+    assert (len(left), len(right)) == (5, 5)
+    left, right = split_dataset(data, left_size=2, right_size=3)
+    np.testing.assert_array_equal(right, data[2:5])
+    x, y = np.arange(10.0), np.arange(10) % 3
+    (xl, yl), (xr, yr) = split_dataset((x, y), left_size=0.6, shuffle=True, seed=1)
+    assert sorted(np.concatenate([xl, xr]).tolist()) == x.tolist()
+    np.testing.assert_array_equal(yl, xl.astype(int) % 3)
+    again = split_dataset((x, y), left_size=0.6, shuffle=True, seed=1)
+    np.testing.assert_array_equal(again[0][0], xl)
+    with pytest.raises(GlassnetValueError, match="left_size as a fraction"):
+        split_dataset(data, left_size=1.5)
+    with pytest.raises(GlassnetValueError, match="give 8 \\+ 5"):
+        split_dataset(data, left_size=8, right_size=5)
+    with pytest.raises(ShapeError, match="different numbers"):
+        split_dataset((x, y[:5]))
+
+
+def test_py_dataset_trains_and_evaluates():
+    import glassnet.keras as keras
+
+    class Batches(keras.utils.PyDataset):
+        def __init__(self, x, y, batch_size, **kwargs):
+            super().__init__(**kwargs)
+            self.x, self.y, self.batch_size = x, y, batch_size
+
+        def __len__(self):
+            return int(np.ceil(len(self.x) / self.batch_size))
+
+        def __getitem__(self, index):
+            part = slice(index * self.batch_size, (index + 1) * self.batch_size)
+            return self.x[part], self.y[part]
+
+    x = np.random.default_rng(0).random((20, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    data = Batches(x, y, batch_size=8, workers=2)
+    assert (len(data), data.num_batches, data.workers) == (3, 3, 2)
+    model = keras.Sequential([keras.layers.Input(shape=(3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(data, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert np.isfinite(model.evaluate(data, verbose=0))
+    with pytest.raises(TypeError, match="__len__"):  # a PyDataset must say how many batches
+        len(keras.utils.PyDataset())
+
+
+def test_keras_utils_reexports():
+    import glassnet.keras as keras
+    from glassnet.datasets.download import get_file
+
+    assert keras.utils.get_file is get_file
+    assert keras.utils.register_keras_serializable is gn.saving.register_keras_serializable
+    assert keras.utils.split_dataset is gn.utils.split_dataset

@@ -25,6 +25,7 @@ from glassnet.keras import (
     regularizers,
     utils,
 )
+from glassnet.keras import saving
 from glassnet.layers import Input
 from glassnet.models import Model, Sequential
 
@@ -45,3 +46,4 @@ __all__ = [
     "regularizers",
     "utils",
 ]
+__all__ += ["saving"]

@@ -1,7 +1,44 @@
-"""``keras.utils``: to_categorical and normalize."""
+"""``keras.utils``: to_categorical, normalize, pad_sequences, split_dataset, set_random_seed,
+PyDataset, get_file and the serialization helpers Keras also lists here."""
 
+from glassnet.datasets.download import get_file
 from glassnet.layers.base import clear_session
-from glassnet.utils import normalize, to_categorical
+from glassnet.saving import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
+from glassnet.training.py_dataset import PyDataset
+from glassnet.utils import (
+    is_keras_tensor,
+    normalize,
+    pad_sequences,
+    set_random_seed,
+    split_dataset,
+    to_categorical,
+)
 
-__all__ = ["clear_session", "normalize", "to_categorical"]
-from glassnet.training.py_dataset import PyDataset  # noqa: F401 - keras.utils.PyDataset
+__all__ = [
+    "CustomObjectScope",
+    "PyDataset",
+    "clear_session",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_file",
+    "get_registered_name",
+    "get_registered_object",
+    "is_keras_tensor",
+    "normalize",
+    "pad_sequences",
+    "register_keras_serializable",
+    "serialize_keras_object",
+    "set_random_seed",
+    "split_dataset",
+    "to_categorical",
+]

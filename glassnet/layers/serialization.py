@@ -44,8 +44,31 @@ def get_layer_class(class_name, custom_objects=None):
 
 
 def serialize(layer):
-    """``{"class_name": ..., "config": ...}`` for a layer (JSON-able)."""
-    return REGISTRY.serialize(layer)
+    """``{"class_name": ..., "config": ...}`` for a layer (JSON-able).
+
+    Objects a custom layer's ``get_config`` returns as they are (a nested layer, an
+    initializer or regularizer instance) are serialized too, as Keras does, so that its
+    ``from_config`` can ``layers.deserialize`` them.
+    """
+    spec = REGISTRY.serialize(layer)
+    spec["config"] = _serialize_nested(spec["config"])
+    return spec
+
+
+def _serialize_nested(value):
+    if isinstance(value, dict):
+        return {key: _serialize_nested(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_serialize_nested(item) for item in value]
+    if hasattr(value, "get_config") and not isinstance(value, type):
+        from glassnet.layers.base import Layer
+
+        if isinstance(value, Layer):
+            return serialize(value)
+        from glassnet.saving import serialize_keras_object
+
+        return serialize_keras_object(value)
+    return value
 
 
 def deserialize(spec, custom_objects=None):

@@ -16,6 +16,7 @@ Example:
 """
 
 from glassnet.backend import xp
+from glassnet.config import config
 from glassnet.errors import GlassnetValueError, ShapeError
 
 _FORMATS = ("channels_last", "channels_first")
@@ -41,9 +42,9 @@ def normalize_tuple(value, n, name):
 
 
 def normalize_data_format(data_format):
-    """None -> 'channels_last'; otherwise checked."""
+    """None -> ``config.image_data_format`` ('channels_last' unless set); otherwise checked."""
     if data_format is None:
-        return "channels_last"
+        return config.image_data_format
     fmt = str(data_format).lower()
     if fmt not in _FORMATS:
         raise GlassnetValueError(
