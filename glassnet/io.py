@@ -45,9 +45,9 @@ import tempfile
 import zipfile
 
 from glassnet import archive as safe
+from glassnet import rng_state
 from glassnet.archive import fail as _fail
 from glassnet.backend import xp
-from glassnet.config import get_rng
 from glassnet.errors import FileFormatError, GlassnetValueError
 
 FORMAT = "glassnet.model"
@@ -201,9 +201,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, weights_
         "optimizer": None,
     }
     if include_rng_state:
-        config["rng_state"] = get_rng().bit_generator.state  # dict of str and int: JSON-able
-        config["layer_rng_states"] = {
-            layer.name: layer._rng.bit_generator.state for layer in _private_rng_layers(model)}
+        config["rng_state"], config["layer_rng_states"] = rng_state.capture(model)
     members = {}
     if weights_format == "safetensors":
         try:
@@ -458,62 +456,9 @@ def _load_model(path, custom_objects, compile, safe_mode):  # noqa: A002
         )
         if optimizer_arrays is not None:
             _restore_optimizer(model, optimizer_spec, optimizer_arrays, path)
-    _restore_rng(config.get("rng_state"), path)
-    _restore_layer_rngs(model, config.get("layer_rng_states"), path)
+    rng_state.restore_global(config.get("rng_state"), path)
+    rng_state.restore_layers(model, config.get("layer_rng_states"), path)
     return model
-
-
-_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
-
-
-def _private_rng_layers(model):
-    """The layers that draw from a generator of their own (``Dropout(seed=...)``)."""
-    return [layer for layer in model._flatten_layers()
-            if isinstance(getattr(layer, "_rng", None), xp.random.Generator)]
-
-
-def _bit_generator(state, path, what="rng_state"):
-    """A NumPy bit generator set to a checkpoint's JSON ``state`` (checked, never trusted)."""
-    name = state.get("bit_generator") if isinstance(state, dict) else None
-    if name not in _BIT_GENERATORS:
-        raise _fail(path, f"{what} must be a NumPy bit generator state with bit_generator "
-                          f"in {list(_BIT_GENERATORS)}, found {str(state)[:80]!r}")
-    try:
-        bit_generator = getattr(xp.random, name)()
-        bit_generator.state = state
-    except (TypeError, ValueError, KeyError, OverflowError) as error:
-        raise _fail(path, f"{what} is not a valid {name} state ({error})") from None
-    return bit_generator
-
-
-def _restore_layer_rngs(model, states, path):
-    """Give each ``Dropout(seed=...)``-like layer its saved generator state back."""
-    if not states:
-        return
-    if not isinstance(states, dict):
-        raise _fail(path, f"layer_rng_states must map layer names to states, found "
-                          f"{type(states).__name__}")
-    layers = {layer.name: layer for layer in _private_rng_layers(model)}
-    for name, state in states.items():
-        if name not in layers:
-            raise _fail(path, f"layer_rng_states names layer {name!r}, which has no private "
-                              f"generator in the loaded model ({sorted(layers)})")
-        layers[name]._rng = xp.random.Generator(
-            _bit_generator(state, path, f"layer_rng_states[{name!r}]"))
-
-
-def _restore_rng(state, path):
-    """Put a checkpoint's RNG state back into ``glassnet.config.rng`` (None: leave it)."""
-    if state is None:
-        return
-    bit_generator = _bit_generator(state, path)
-    rng = get_rng()
-    if type(rng.bit_generator) is type(bit_generator):
-        rng.bit_generator.state = state  # in place: code holding the generator follows
-    else:
-        from glassnet import config as config_module
-
-        config_module.config.rng = xp.random.Generator(bit_generator)
 
 
 def _restore_optimizer(model, spec, arrays, path):

@@ -341,8 +341,9 @@ def test_every_truncation_and_many_bit_flips_give_file_format_errors(tmp_path):
 
 
 def test_rng_state_of_another_kind_is_refused(model_file):
-    """Broken variant checked: without the bit-generator whitelist in _restore_rng, it failed
-    (getattr on numpy.random with the file's string: AttributeError)."""
+    """Broken variant checked: without the bit-generator whitelist in
+    rng_state.restore_global, it failed (getattr on numpy.random with the file's string:
+    AttributeError)."""
     items = dict(members(model_file))
     config = json.loads(items["config.json"])
     config["rng_state"] = {"bit_generator": "os.system", "state": "rm -rf /"}

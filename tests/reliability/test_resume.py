@@ -60,7 +60,7 @@ def test_resume_from_a_checkpoint_is_bit_identical(tmp_path, stop_after):
     (the global RNG reseeded to something else), fit(initial_epoch=k): identical weights,
     optimizer iterations and learning rate.
 
-    Broken variants checked: with glassnet.io._restore_rng a no-op, or save_model ignoring
+    Broken variants checked: with glassnet.rng_state.restore_global a no-op, or save_model ignoring
     include_rng_state, both parametrizations failed (other shuffles and dropout masks)."""
     straight = run(7)
     path = tmp_path / "ckpt-{epoch}.glassnet"
