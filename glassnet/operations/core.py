@@ -273,7 +273,7 @@ def unstack(x, num=None, axis=0):
 
 def map(f, xs):  # noqa: A001 - Keras's name
     """``stack([f(x) for x in xs])`` along the first axis."""
-    from glassnet.operations.numpy import stack
+    from glassnet.operations.manipulation import stack
 
     return stack([f(x) for x in to_tensor(xs)], axis=0)
 

@@ -20,7 +20,8 @@ from glassnet.config import config
 from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.operations.core import constant, float_tensor, normalize_axis, standardize_dtype
 from glassnet.operations.core import to_tensor as _to_tensor
-from glassnet.operations.numpy import clip, moveaxis
+from glassnet.operations.manipulation import moveaxis
+from glassnet.operations.numpy import clip
 from glassnet.operations.symbolic import operation
 from glassnet.ops import conv as _conv
 from glassnet.ops import math as _math
@@ -117,7 +118,7 @@ hard_swish = hard_silu
 def softmax(x, axis=-1):
     x = float_tensor(x)
     if isinstance(axis, (tuple, list)):
-        return _math.exp(x - logsumexp_keep(x, axis))
+        return _math.exp(x - _logsumexp_keep(x, axis))
     return _nn.softmax(x, axis)
 
 
@@ -125,12 +126,12 @@ def softmax(x, axis=-1):
 def log_softmax(x, axis=-1):
     x = float_tensor(x)
     if isinstance(axis, (tuple, list)):
-        return x - logsumexp_keep(x, axis)
+        return x - _logsumexp_keep(x, axis)
     return _nn.log_softmax(x, axis)
 
 
-def logsumexp_keep(x, axis):
-    from glassnet.operations.numpy import logsumexp
+def _logsumexp_keep(x, axis):
+    from glassnet.operations.reduction import logsumexp
 
     return logsumexp(x, axis=tuple(axis), keepdims=True)
 
