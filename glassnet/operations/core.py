@@ -51,6 +51,10 @@ def to_tensor(x, dtype=None):
             "keras.ops: a KerasTensor has no values here; call this op on it directly "
             "(ops calls on Input() tensors build layers)"
         )
+    if isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) for v in x):
+        from glassnet.operations.manipulation import stack  # a list of tensors: stacked
+
+        return to_tensor(stack([to_tensor(v) for v in x]), dtype)
     if isinstance(x, (xp.ndarray, xp.generic)):
         array = xp.asarray(x)
     else:

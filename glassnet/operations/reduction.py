@@ -41,7 +41,7 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001
     x = to_tensor(x)
     if not _is_float(x):
         data = x.data.astype(xp.int32) if x.dtype == bool else x.data
-        return constant(data.sum(axis=_axes(axis, x.ndim), keepdims=keepdims))
+        return constant(data.sum(axis=_axes(axis, x.ndim), keepdims=keepdims, dtype=data.dtype))
     return _reduce.sum(x, _axes(axis, x.ndim), keepdims)
 
 
@@ -93,7 +93,7 @@ def prod(x, axis=None, keepdims=False, dtype=None):
     x = to_tensor(x, dtype)
     axes = _axes(axis, x.ndim)
     if not _is_float(x):
-        return constant(x.data.prod(axis=axes, keepdims=keepdims))
+        return constant(x.data.prod(axis=axes, keepdims=keepdims, dtype=x.dtype))
     flat, _ = _to_last(x, axes)
     result = Tensor(xp.ones(flat.shape[:-1], x.dtype))
     for i in range(flat.shape[-1]):
@@ -166,7 +166,7 @@ def cumsum(x, axis=None, dtype=None):
         x, axis = x.reshape(-1), 0
     axis = normalize_axis(axis, x.ndim)[0]
     if not _is_float(x):
-        return constant(xp.cumsum(x.data, axis=axis))
+        return constant(xp.cumsum(x.data, axis=axis, dtype=x.dtype))
     n = x.shape[axis]
     moved = _shape.transpose(x, *([i for i in range(x.ndim) if i != axis] + [axis]))
     y = _math.matmul(moved, Tensor(xp.triu(xp.ones((n, n), x.dtype))))
@@ -181,7 +181,7 @@ def cumprod(x, axis=None, dtype=None):
         x, axis = x.reshape(-1), 0
     axis = normalize_axis(axis, x.ndim)[0]
     if not _is_float(x):
-        return constant(xp.cumprod(x.data, axis=axis))
+        return constant(xp.cumprod(x.data, axis=axis, dtype=x.dtype))
     lead = (_ALL,) * axis
     running, pieces = None, []
     for i in range(x.shape[axis]):

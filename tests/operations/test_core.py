@@ -16,6 +16,10 @@ def test_conversion_follows_keras_dtypes():
     assert ops.convert_to_tensor([1, 2], dtype="float64").dtype == np.float64
     x = gn.tensor([1.0])
     assert ops.convert_to_tensor(x) is x
+    w = gn.tensor(2.0, requires_grad=True)
+    stacked = ops.convert_to_tensor([w, w * 3])  # a list of tensors is stacked, differentiably
+    stacked.sum().backward()
+    assert stacked.tolist() == [2.0, 6.0] and w.grad.item() == 4.0
     assert isinstance(ops.convert_to_numpy(x), np.ndarray)
     assert ops.shape(ops.zeros((2, 3))) == (2, 3)
     assert ops.dtype(ops.zeros(1)) == "float32"
