@@ -10,7 +10,8 @@
 
 Every function returns a glassnet Tensor; ``dtype`` defaults to float32 (int32 for
 ``randint`` and ``categorical``). ``dropout`` is differentiable (the input times a constant
-mask scaled by 1 / (1 - rate)).
+mask scaled by 1 / (1 - rate)). ``dropout``, ``shuffle`` and ``categorical`` also take
+KerasTensors (they become layers of the functional graph, like ``keras.ops`` calls).
 
 Example:
     >>> import glassnet as gn
@@ -28,6 +29,7 @@ Example:
 from glassnet.backend import xp
 from glassnet.config import config
 from glassnet.errors import GlassnetTypeError, GlassnetValueError
+from glassnet.operations.symbolic import operation
 from glassnet.tensor import Tensor, as_tensor
 
 _MAX_SEED = 2**31 - 1
@@ -140,6 +142,7 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
     return Tensor(values.astype(_dtype(dtype, "i")))
 
 
+@operation
 def categorical(logits, num_samples, dtype="int32", seed=None):
     """``num_samples`` class indices per row of ``logits`` (batch, classes), drawn with
     probabilities softmax(logits): shape (batch, num_samples)."""
@@ -154,6 +157,7 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
     return Tensor(xp.minimum(index, z.shape[1] - 1).astype(_dtype(dtype, "i")))
 
 
+@operation
 def dropout(inputs, rate, noise_shape=None, seed=None):
     """Zero each entry with probability ``rate`` and scale the rest by 1 / (1 - rate)
     (``noise_shape``: the mask's shape, broadcast to the input's)."""
@@ -171,6 +175,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     return x * mask
 
 
+@operation
 def shuffle(x, axis=0, seed=None):
     """``x`` with its slices along ``axis`` in a random order (the gradient follows them)."""
     x = as_tensor(x)

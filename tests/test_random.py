@@ -85,3 +85,12 @@ def test_gamma_binomial_beta_means():
     assert abs(random.gamma((20000,), alpha=3.0, seed=1).numpy().mean() - 3) < 0.05
     assert abs(random.binomial((20000,), 10, 0.3, seed=1).numpy().mean() - 3) < 0.05
     assert abs(random.beta((20000,), 2.0, 6.0, seed=1).numpy().mean() - 0.25) < 0.01
+
+
+def test_tensor_functions_take_keras_tensors():
+    import glassnet.keras as keras
+
+    x = keras.Input((50,))
+    model = keras.Model(x, random.dropout(x, 0.5, seed=1))
+    y = model.predict(np.ones((4, 50), np.float32), verbose=0)
+    assert set(np.unique(y)) <= {0.0, 2.0} and 0 < (y == 0).mean() < 1
