@@ -28,6 +28,7 @@ from glassnet.ops import math as _math
 from glassnet.ops import nn as _nn
 from glassnet.ops import pooling as _pooling
 from glassnet.ops import reduce as _reduce
+from glassnet.tensor import Tensor
 
 EPSILON = 1e-7
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -112,6 +113,108 @@ def hard_silu(x):
 
 
 hard_swish = hard_silu
+
+
+@operation
+def celu(x, alpha=1.0):
+    """x for x > 0, else alpha (e^(x / alpha) - 1)  (= alpha elu(x / alpha))."""
+    return _nn.elu(float_tensor(x) * (1.0 / alpha), 1.0) * alpha
+
+
+@operation
+def glu(x, axis=-1):
+    """a sigmoid(b), with a and b the two halves of ``x`` along ``axis``."""
+    from glassnet.operations.manipulation import split
+
+    a, b = split(float_tensor(x), 2, axis=axis)
+    return a * _nn.sigmoid(b)
+
+
+@operation
+def hard_tanh(x):
+    return _math.clip(float_tensor(x), -1.0, 1.0)
+
+
+@operation
+def hard_shrink(x, threshold=0.5):
+    """x where |x| > threshold, else 0."""
+    x = float_tensor(x)
+    return x * constant((xp.abs(x.data) > threshold).astype(x.dtype))
+
+
+@operation
+def soft_shrink(x, threshold=0.5):
+    """x - threshold above it, x + threshold below -threshold, else 0."""
+    x = float_tensor(x)
+    return x - clip(x, -threshold, threshold)
+
+
+@operation
+def tanh_shrink(x):
+    x = float_tensor(x)
+    return x - _math.tanh(x)
+
+
+@operation
+def squareplus(x, b=4):
+    """(x + sqrt(x^2 + b)) / 2."""
+    x = float_tensor(x)
+    return (x + _math.sqrt(x * x + float(b))) * 0.5
+
+
+@operation
+def sparse_plus(x):
+    """0 for x <= -1, (x + 1)^2 / 4 for -1 < x < 1, x for x >= 1."""
+    x = float_tensor(x)
+    middle = clip(x, -1.0, 1.0) + 1.0
+    return middle * middle * 0.25 + _nn.relu(x - 1.0)
+
+
+@operation
+def threshold(x, threshold, default_value):  # noqa: A002 - Keras's names
+    """x where x > threshold, else default_value."""
+    x = float_tensor(x)
+    return _math.where(x.data > threshold, x, default_value)
+
+
+@operation
+def rms_normalization(x, scale=1, axis=-1, epsilon=None):
+    """x / sqrt(mean(x^2, axis) + epsilon) * scale (epsilon: 1e-7 by default)."""
+    x = float_tensor(x)
+    eps = EPSILON if epsilon is None else epsilon
+    y = x / _math.sqrt(_reduce.mean(x * x, axis, keepdims=True) + eps)
+    return y if isinstance(scale, (int, float)) and scale == 1 else y * float_tensor(scale)
+
+
+@operation
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
+                          is_causal=False):
+    """softmax(q k^T * scale + bias, masked) v for (batch, length, heads, head_dim) tensors
+    (scale: 1 / sqrt(head_dim) by default; ``mask`` True where attention is allowed,
+    broadcast to (batch, heads, query_length, key_length))."""
+    from glassnet.operations.manipulation import transpose
+
+    q, k, v = float_tensor(query), float_tensor(key), float_tensor(value)
+    if q.ndim != 4 or k.ndim != 4 or v.ndim != 4:
+        raise ShapeError(f"dot_product_attention: expected 4-D (batch, length, heads, "
+                         f"head_dim) tensors, received {q.shape}, {k.shape}, {v.shape}")
+    scale = 1.0 / float(q.shape[-1]) ** 0.5 if scale is None else float(scale)
+    qh, kh, vh = (transpose(t, (0, 2, 1, 3)) for t in (q, k, v))  # (B, N, T, H)
+    logits = _math.matmul(qh, transpose(kh, (0, 1, 3, 2))) * scale  # (B, N, T, S)
+    if bias is not None:
+        logits = logits + float_tensor(bias)
+    allowed = None
+    if mask is not None:
+        allowed = xp.broadcast_to(_to_tensor(mask).data.astype(bool), logits.shape)
+    if is_causal:
+        t, s = logits.shape[-2:]
+        causal = xp.tril(xp.ones((t, s), bool))
+        allowed = causal if allowed is None else allowed & causal
+    if allowed is not None:
+        low = Tensor(xp.asarray(xp.finfo(logits.dtype).min / 2, logits.dtype))
+        logits = _math.where(allowed, logits, low)
+    weights = _nn.softmax(logits, -1)
+    return transpose(_math.matmul(weights, vh), (0, 2, 1, 3))
 
 
 @operation
@@ -339,7 +442,9 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - Keras's name
 
 __all__ = [
     "average_pool", "batch_normalization", "binary_crossentropy", "categorical_crossentropy",
-    "conv", "elu", "gelu", "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu",
+    "celu", "conv", "dot_product_attention", "elu", "gelu", "glu", "hard_shrink", "hard_sigmoid",
+    "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "rms_normalization", "soft_shrink",
+    "sparse_plus", "squareplus", "tanh_shrink", "threshold",
     "log_sigmoid", "log_softmax", "max_pool", "moments", "multi_hot", "norm", "normalize",
     "one_hot", "relu", "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign",
     "sparse_categorical_crossentropy", "swish",

@@ -32,14 +32,21 @@ ACTIVATIONS = {
     "hard_sigmoid": lambda x: np.clip(x + 3, 0, 6) / 6,
     "hard_silu": lambda x: x * np.clip(x + 3, 0, 6) / 6,
     "tanh": np.tanh,
+    "celu": lambda x: np.where(x > 0, x, np.expm1(x)),
+    "hard_tanh": lambda x: np.clip(x, -1, 1),
+    "hard_shrink": lambda x: np.where(np.abs(x) > 0.5, x, 0),
+    "soft_shrink": lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0),
+    "tanh_shrink": lambda x: x - np.tanh(x),
+    "squareplus": lambda x: (x + np.sqrt(x * x + 4)) / 2,
+    "sparse_plus": lambda x: np.where(x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4)),
 }
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_activations_match_their_formulas_and_gradcheck(name, rng):
     x = rng.uniform(0.2, 4.0, size=(3, 5)) * rng.choice([-1.0, 1.0], size=(3, 5))
-    x[np.abs(np.abs(x) - 3) < 0.05] = 1.0  # away from hard_sigmoid's kinks at +-3
-    x[np.abs(x - 6) < 0.05] = 1.0
+    for kink in (0.5, 1.0, 3.0, 6.0):  # away from the kinks of the piecewise ones
+        x[np.abs(np.abs(x) - kink) < 0.05] = 1.7
     y = getattr(ops, name)(x.astype(np.float32))
     assert y.dtype == np.float32 and y.shape == x.shape
     np.testing.assert_allclose(y.numpy(), ACTIVATIONS[name](x), rtol=1e-5, atol=1e-6)
@@ -181,3 +188,39 @@ def test_norm(ord_, axis, rng):
                                np.linalg.norm(x, ord=ord_, axis=axis), rtol=1e-10)
     assert_gradcheck(lambda t: ops.norm(t, ord=ord_, axis=axis), gn.tensor(x))
     assert ops.norm(x, axis=axis, keepdims=True).ndim == 2
+
+
+def test_glu_threshold_rms_normalization(rng):
+    x = rng.normal(size=(3, 6))
+    a, b = x[:, :3], x[:, 3:]
+    np.testing.assert_allclose(ops.glu(x).numpy(), a * _sigmoid(b), rtol=1e-10)
+    assert_gradcheck(ops.glu, gn.tensor(x))
+    np.testing.assert_allclose(ops.celu(x, alpha=2.0).numpy(),
+                               np.where(x > 0, x, 2 * np.expm1(x / 2)), rtol=1e-10)
+    np.testing.assert_array_equal(ops.threshold(x, 0.1, -5.0).numpy(),
+                                  np.where(x > 0.1, x, -5.0))
+    rms = x / np.sqrt((x**2).mean(axis=-1, keepdims=True) + 1e-7)
+    np.testing.assert_allclose(ops.rms_normalization(x).numpy(), rms, rtol=1e-10)
+    scale = rng.normal(size=(6,))
+    np.testing.assert_allclose(ops.rms_normalization(x, scale).numpy(), rms * scale,
+                               rtol=1e-10)
+    assert_gradcheck(ops.rms_normalization, gn.tensor(x))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_dot_product_attention(causal, rng):
+    q, k, v = (rng.normal(size=(2, 4, 3, 5)), rng.normal(size=(2, 6, 3, 5)),
+               rng.normal(size=(2, 6, 3, 5)))
+    mask = rng.uniform(size=(2, 1, 4, 6)) > 0.3
+    mask[..., 0] = True
+    logits = np.einsum("btnh,bsnh->bnts", q, k) / np.sqrt(5)
+    allowed = mask & (np.tril(np.ones((4, 6), bool)) if causal else True)
+    logits = np.where(allowed, logits, -np.inf)
+    weights = np.exp(logits - logits.max(-1, keepdims=True))
+    weights /= weights.sum(-1, keepdims=True)
+    expected = np.einsum("bnts,bsnh->btnh", weights, v)
+    got = ops.dot_product_attention(q, k, v, mask=mask, is_causal=causal)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-9, atol=1e-12)
+    assert_gradcheck(lambda a, b, c: ops.dot_product_attention(a, b, c, mask=mask,
+                                                               is_causal=causal),
+                     gn.tensor(q), gn.tensor(k), gn.tensor(v))
