@@ -285,14 +285,20 @@ def trace(x, offset=0, axis1=0, axis2=1):
     return _reduce.sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
-@operation
 def size(x):
-    return int(to_tensor(x).size)
+    """The number of elements (None for a symbolic tensor with an unknown dimension)."""
+    shape = tuple(x.shape) if hasattr(x, "shape") else to_tensor(x).shape
+    if any(n is None for n in shape):
+        return None
+    count = 1
+    for n in shape:
+        count *= int(n)
+    return count
 
 
-@operation
 def ndim(x):
-    return int(to_tensor(x).ndim)
+    """The number of axes (also of a KerasTensor)."""
+    return len(x.shape) if hasattr(x, "shape") else to_tensor(x).ndim
 
 
 @operation

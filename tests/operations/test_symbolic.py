@@ -59,6 +59,8 @@ def test_unknown_dimensions_stay_unknown():
     z = ops.expand_dims(x, -1)
     assert z.shape == (None, None, 5, 1)
     assert ops.shape(x) == (None, None, 5)
+    assert ops.ndim(x) == 3 and ops.size(x) is None
+    assert ops.size(ops.zeros((2, 3))) == 6 and ops.ndim(np.ones((2, 3))) == 2
 
 
 def test_model_with_ops_trains_and_layers_mix(rng):
