@@ -42,6 +42,8 @@ class KerasTensor:
         name: optional label.
     """
 
+    __array_ufunc__ = None  # ndarray (op) KerasTensor: NumPy defers to the reflected operator
+
     def __init__(self, shape, dtype=None, node=None, index=0, name=None):
         self.shape = _normalize_shape(shape)
         self.dtype = xp.dtype(dtype or config.default_float)
@@ -56,6 +58,83 @@ class KerasTensor:
     def __repr__(self):
         origin = f", created_by={self.node.layer.name}" if self.node is not None else ""
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}{origin}>"
+
+    # Operators record keras.ops calls (glassnet.operations), each an OperationLayer node in
+    # the graph. == and != are left as identity (KerasTensors are dict keys and list members);
+    # use ops.equal / ops.not_equal.
+    def __add__(self, other):
+        return _op("add")(self, other)
+
+    def __radd__(self, other):
+        return _op("add")(other, self)
+
+    def __sub__(self, other):
+        return _op("subtract")(self, other)
+
+    def __rsub__(self, other):
+        return _op("subtract")(other, self)
+
+    def __mul__(self, other):
+        return _op("multiply")(self, other)
+
+    def __rmul__(self, other):
+        return _op("multiply")(other, self)
+
+    def __truediv__(self, other):
+        return _op("divide")(self, other)
+
+    def __rtruediv__(self, other):
+        return _op("divide")(other, self)
+
+    def __floordiv__(self, other):
+        return _op("floor_divide")(self, other)
+
+    def __mod__(self, other):
+        return _op("mod")(self, other)
+
+    def __matmul__(self, other):
+        return _op("matmul")(self, other)
+
+    def __rmatmul__(self, other):
+        return _op("matmul")(other, self)
+
+    def __pow__(self, other):
+        return _op("power")(self, other)
+
+    def __rpow__(self, other):
+        return _op("power")(other, self)
+
+    def __neg__(self):
+        return _op("negative")(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _op("abs")(self)
+
+    def __lt__(self, other):
+        return _op("less")(self, other)
+
+    def __le__(self, other):
+        return _op("less_equal")(self, other)
+
+    def __gt__(self, other):
+        return _op("greater")(self, other)
+
+    def __ge__(self, other):
+        return _op("greater_equal")(self, other)
+
+    def __getitem__(self, index):
+        return _op("get_item")(self, index)
+
+
+
+def _op(name):
+    """The keras.ops function ``name`` (imported on first use: operations is a floor above)."""
+    from glassnet import operations
+
+    return getattr(operations, name)
 
 
 def _describe_shapes(inputs):
