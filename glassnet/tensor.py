@@ -375,6 +375,24 @@ class Tensor:
         self._retain_grad = True
         return self
 
+    # ----------------------------------------------------------------- Keras variable API
+    @property
+    def value(self):
+        """Keras 3's ``variable.value``: the tensor itself."""
+        return self
+
+    def assign(self, value):
+        """Set every value in place (Keras's ``Variable.assign``; not recorded in any graph)."""
+        self.data[...] = _raw(value)
+
+    def assign_add(self, delta):
+        """``self += delta`` in place (Keras's ``Variable.assign_add``; not recorded)."""
+        self.data += xp.asarray(_raw(delta)).astype(self.data.dtype, copy=False)
+
+    def assign_sub(self, delta):
+        """``self -= delta`` in place (Keras's ``Variable.assign_sub``; not recorded)."""
+        self.data -= xp.asarray(_raw(delta)).astype(self.data.dtype, copy=False)
+
     def detach(self):
         """A new tensor sharing the data, cut from the graph."""
         return Tensor(self.data)

@@ -265,7 +265,15 @@ class SymbolicCallMixin:
         if not self.built:
             self._maybe_build(in_shapes)
         self._check_input(list(inputs) if isinstance(inputs, tuple) else inputs)
-        out_shape = self.compute_output_shape(in_shapes)
+        # a dummy call (compute_output_shape) of a layer whose call takes ``mask`` gets a mask
+        # where the symbolic input carries one, as Keras passes the symbolic mask
+        self._dummy_mask_shape = (
+            inputs._keras_mask.shape if isinstance(inputs, KerasTensor)
+            and inputs._keras_mask is not None and self._call_has_mask else None)
+        try:
+            out_shape = self.compute_output_shape(in_shapes)
+        finally:
+            self._dummy_mask_shape = None
         node = Node(self, inputs, args, kwargs)
         dtype = self.dtype if self.cast_inputs else None
         if isinstance(out_shape, list):
@@ -408,6 +416,9 @@ class SymbolicCallMixin:
             )
         )
         kwargs = {"training": False} if self._call_has_training else {}
+        mask_shape = getattr(self, "_dummy_mask_shape", None)
+        if mask_shape is not None and not isinstance(dummy, list):
+            kwargs["mask"] = Tensor(xp.ones(dummy.shape[:len(mask_shape)], bool))
         with no_grad():
             outputs = self.call(dummy, **kwargs)
         if isinstance(outputs, (list, tuple)):

@@ -22,7 +22,8 @@ def _array(value):
 
 
 class MetricVariable(Tensor):
-    """A metric's state: a Tensor updated in place with ``assign``/``assign_add``/``assign_sub``.
+    """A metric's state: a Tensor (updated in place with ``assign``/``assign_add``/``assign_sub``,
+    as every Tensor is) that remembers its initializer, so ``reset_state`` can re-initialize it.
 
     Example:
         >>> v = MetricVariable(xp.zeros(()), initializer="zeros", name="count")
@@ -35,20 +36,6 @@ class MetricVariable(Tensor):
         super().__init__(data, name=name)
         self.initializer = initializer
         self.aggregation = aggregation
-
-    @property
-    def value(self):
-        """Keras 3's ``variable.value``: the variable itself (a Tensor)."""
-        return self
-
-    def assign(self, value):
-        self.data[...] = _array(value)
-
-    def assign_add(self, value):
-        self.data += _array(value).astype(self.data.dtype, copy=False)
-
-    def assign_sub(self, value):
-        self.data -= _array(value).astype(self.data.dtype, copy=False)
 
 
 class Metric:

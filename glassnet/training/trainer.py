@@ -221,7 +221,8 @@ class Trainer:
         params = self._fit_weights(state)
         for p in params:
             p.grad = None
-        loss.backward()
+        if loss.requires_grad:  # else the loss depends on no weight: no gradient (as Keras)
+            loss.backward()
         if params:
             self.optimizer.apply_gradients([(p.grad, p) for p in params])
         state.loss_tracker.update_state(float(loss.data), sample_weight=batch_size_of(x))
