@@ -27,3 +27,21 @@ def assert_gradcheck(fn, *inputs, **kwargs):
 def f64(rng, *shape, low=-1.0, high=1.0):
     """A float64 glassnet tensor of uniform random values (for gradient checks)."""
     return gn.tensor(rng.uniform(low, high, size=shape))
+
+
+def assert_config_round_trip(layer):
+    """Serialize ``layer`` by name and back: same class, same config; returns the clone."""
+    from glassnet.layers.serialization import deserialize, serialize
+
+    clone = deserialize(serialize(layer))
+    assert type(clone) is type(layer) and clone.get_config() == layer.get_config()
+    return clone
+
+
+def assert_save_load(model, x, tmp_path):
+    """Save ``model``, load it back and assert the same outputs on ``x``; returns the copy."""
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = gn.models.load_model(path)
+    np.testing.assert_allclose(loaded(x).data, model(x).data, rtol=1e-6)
+    return loaded

@@ -20,12 +20,16 @@ keeps the graph's tensors, not call keyword arguments).
 
 import math
 
-from glassnet import initializers, regularizers
+from glassnet import regularizers
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.functional import dropout as _dropout
 from glassnet.layers.base import Layer
-from glassnet.layers.serialization import register_layer, serialize_initializer
+from glassnet.layers.serialization import (
+    register_layer,
+    serialize_initializer,
+    set_dense_like_weights,
+)
 from glassnet.layers.symbolic import KerasTensor
 from glassnet.ops.math import tanh
 from glassnet.ops.nn import softmax
@@ -253,12 +257,8 @@ class MultiHeadAttention(Layer):
                 f"(attention over axis 1 of 3-D inputs) are not supported, got "
                 f"{attention_axes!r}")
         self.attention_axes = attention_axes
-        self._init_config = (kernel_initializer, bias_initializer)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        set_dense_like_weights(self, kernel_initializer, bias_initializer, kernel_regularizer,
+                               bias_regularizer, kernel_constraint, bias_constraint)
         self.seed = seed
         self._return_scores = False
         self.dense_weights = {}

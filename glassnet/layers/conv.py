@@ -6,12 +6,16 @@ The maths lives in :mod:`glassnet.ops.conv` (im2col + one GEMM). Kernels have Ke
 kh * kw * in * filters + filters (e.g. Conv2D(32, (3, 3)) on 3 channels: 896).
 """
 
-from glassnet import activations, initializers, regularizers
+from glassnet import activations
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.layers.base import Layer
 from glassnet.layers.input_spec import InputSpec
-from glassnet.layers.serialization import dense_like_config, register_layer
+from glassnet.layers.serialization import (
+    dense_like_config,
+    register_layer,
+    set_dense_like_weights,
+)
 from glassnet.ops.conv import conv1d, conv2d
 from glassnet.ops.windows import normalize_data_format, normalize_padding, normalize_tuple
 
@@ -53,12 +57,8 @@ class _Conv(Layer):
             )
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self._init_config = (kernel_initializer, bias_initializer)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        set_dense_like_weights(self, kernel_initializer, bias_initializer, kernel_regularizer,
+                               bias_regularizer, kernel_constraint, bias_constraint)
         self.kernel = self.bias = None
         self.input_spec = InputSpec(ndim=self.rank + 2)
 

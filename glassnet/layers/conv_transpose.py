@@ -35,6 +35,7 @@ from glassnet.layers.serialization import (
     dense_like_config,
     register_layer,
     serialize_initializer,
+    set_dense_like_weights,
 )
 from glassnet.ops.conv import Col2ImFunction, Im2ColFunction, conv2d
 from glassnet.ops.windows import (
@@ -141,12 +142,8 @@ class _ConvTranspose(Layer):
         self.output_padding = output_padding
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self._init_config = (kernel_initializer, bias_initializer)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        set_dense_like_weights(self, kernel_initializer, bias_initializer, kernel_regularizer,
+                               bias_regularizer, kernel_constraint, bias_constraint)
         self.kernel = self.bias = None
         self.input_spec = InputSpec(ndim=self.rank + 2)
 

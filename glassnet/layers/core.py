@@ -5,13 +5,17 @@ import contextlib
 import inspect
 import threading
 
-from glassnet import activations, initializers, regularizers
+from glassnet import activations
 from glassnet.backend import xp
 from glassnet.config import config, get_rng
 from glassnet.errors import FileFormatError, GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.layers.base import Layer
 from glassnet.layers.input_spec import InputSpec, user_shape
-from glassnet.layers.serialization import dense_like_config, register_layer
+from glassnet.layers.serialization import (
+    dense_like_config,
+    register_layer,
+    set_dense_like_weights,
+)
 from glassnet.layers.symbolic import KerasTensor, Node
 from glassnet.ops.dense import dense
 from glassnet.ops.nn import DropoutFunction
@@ -69,11 +73,8 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self._init_config = (kernel_initializer, bias_initializer)
+        set_dense_like_weights(self, kernel_initializer, bias_initializer, kernel_regularizer,
+                               bias_regularizer)
         self.kernel = self.bias = None
 
     def build(self, input_shape):

@@ -85,6 +85,20 @@ def serialize_initializer(initializer):
     return getattr(initializer, "__name__", repr(initializer))
 
 
+def set_dense_like_weights(layer, kernel_initializer, bias_initializer, kernel_regularizer,
+                           bias_regularizer, kernel_constraint=None, bias_constraint=None):
+    """Resolve and set the kernel/bias arguments Dense-like layers share (the counterpart of
+    :func:`dense_like_config`; the raw initializer arguments are kept for serialization)."""
+    from glassnet import initializers, regularizers
+
+    layer._init_config = (kernel_initializer, bias_initializer)
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.kernel_constraint, layer.bias_constraint = kernel_constraint, bias_constraint
+
+
 def dense_like_config(layer):
     """The config entries Dense and the convolutions share: activation, bias, initializers and
     regularizers (``layer._init_config`` holds the kernel and bias initializer arguments)."""

@@ -6,8 +6,7 @@ import pytest
 import glassnet as gn
 from glassnet.errors import GlassnetValueError
 from glassnet.layers import ELU, Dense, Input, LeakyReLU, PReLU, ReLU, Softmax
-from glassnet.layers.serialization import deserialize, serialize
-from tests.conftest import assert_gradcheck
+from tests.conftest import assert_config_round_trip, assert_gradcheck, assert_save_load
 
 
 def _away_from(rng, shape, kinks, gap=0.05):
@@ -19,19 +18,8 @@ def _away_from(rng, shape, kinks, gap=0.05):
     return gn.tensor(x)
 
 
-def _config_round_trip(layer):
-    clone = deserialize(serialize(layer))
-    assert type(clone) is type(layer)
-    assert clone.get_config() == layer.get_config()
-    return clone
 
 
-def _save_load(model, x, tmp_path):
-    path = tmp_path / "model.keras"
-    model.save(path)
-    loaded = gn.models.load_model(path)
-    np.testing.assert_allclose(loaded(x).data, model(x).data, rtol=1e-6)
-    return loaded
 
 
 # ------------------------------------------------------------------------ LeakyReLU
@@ -41,7 +29,7 @@ def test_leaky_relu_keras3_default_and_formula():
     x = np.array([[-2.0, -0.5, 0.0, 1.5]])
     np.testing.assert_allclose(layer(x).data, np.where(x >= 0, x, 0.3 * x), rtol=1e-6)
     assert LeakyReLU(alpha=0.1).negative_slope == 0.1  # the Keras 2 name
-    assert _config_round_trip(LeakyReLU(0.2)).negative_slope == 0.2
+    assert assert_config_round_trip(LeakyReLU(0.2)).negative_slope == 0.2
 
 
 def test_leaky_relu_gradcheck(rng):
@@ -68,7 +56,7 @@ def test_relu_formula(max_value, negative_slope, threshold):
     np.testing.assert_allclose(layer(x).data,
                                _relu_reference(x, max_value, negative_slope, threshold),
                                rtol=1e-6, atol=1e-7)
-    clone = _config_round_trip(layer)
+    clone = assert_config_round_trip(layer)
     assert (clone.max_value, clone.negative_slope, clone.threshold) == (
         max_value, negative_slope, threshold)
 
@@ -122,7 +110,7 @@ def test_prelu_gradcheck_input_and_alpha(rng):
 
 def test_prelu_save_load(tmp_path, rng):
     model = gn.Sequential([Input((4,)), Dense(4), PReLU(alpha_initializer="random_uniform")])
-    _save_load(model, rng.uniform(-1, 1, (3, 4)).astype("float32"), tmp_path)
+    assert_save_load(model, rng.uniform(-1, 1, (3, 4)).astype("float32"), tmp_path)
 
 
 # ------------------------------------------------------------------------ ELU
@@ -131,7 +119,7 @@ def test_elu_formula_and_gradcheck(rng):
     layer = ELU(alpha=0.7)
     np.testing.assert_allclose(layer(x).data, np.where(x > 0, x, 0.7 * (np.exp(x) - 1)),
                                rtol=1e-6, atol=1e-7)
-    assert _config_round_trip(layer).alpha == 0.7
+    assert assert_config_round_trip(layer).alpha == 0.7
     assert ELU().alpha == 1.0
     assert_gradcheck(lambda v: ELU(0.7, dtype="float64")(v), _away_from(rng, (3, 4), [0.0]))
 
@@ -147,7 +135,7 @@ def test_softmax_formula(rng, axis):
     x = rng.normal(size=(2, 3, 4))
     layer = Softmax(axis=axis, dtype="float64")
     np.testing.assert_allclose(layer(x).data, _softmax(x, axis), rtol=1e-10)
-    assert _config_round_trip(layer).axis == axis
+    assert assert_config_round_trip(layer).axis == axis
     assert_gradcheck(lambda v: layer(v), gn.tensor(x))
 
 
@@ -171,7 +159,7 @@ def test_softmax_rejects_a_mask_of_the_wrong_shape():
 def test_activation_layers_in_a_saved_model(tmp_path, rng):
     model = gn.Sequential([Input((5,)), Dense(6), LeakyReLU(0.1), Dense(6), ReLU(max_value=1.0),
                            Dense(6), ELU(0.5), Dense(3), Softmax()])
-    loaded = _save_load(model, rng.normal(size=(4, 5)).astype("float32"), tmp_path)
+    loaded = assert_save_load(model, rng.normal(size=(4, 5)).astype("float32"), tmp_path)
     assert [type(layer).__name__ for layer in loaded.layers][-1] == "Softmax"
 
 

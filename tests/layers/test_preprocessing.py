@@ -6,22 +6,7 @@ import pytest
 import glassnet as gn
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.layers import CategoryEncoding, Dense, Input, Normalization, Rescaling
-from glassnet.layers.serialization import deserialize, serialize
-from tests.conftest import assert_gradcheck
-
-
-def _round_trip(layer):
-    clone = deserialize(serialize(layer))
-    assert type(clone) is type(layer) and clone.get_config() == layer.get_config()
-    return clone
-
-
-def _save_load(model, x, tmp_path):
-    path = tmp_path / "model.keras"
-    model.save(path)
-    loaded = gn.models.load_model(path)
-    np.testing.assert_allclose(loaded(x).data, model(x).data, rtol=1e-6)
-    return loaded
+from tests.conftest import assert_config_round_trip, assert_gradcheck, assert_save_load
 
 
 # ------------------------------------------------------------------------ Rescaling
@@ -34,7 +19,7 @@ def test_rescaling_formula_config_and_gradcheck(rng):
                                rtol=1e-5, atol=1e-6)
     per_channel = Rescaling([1.0, 2.0, 3.0], offset=[0.0, 1.0, 0.0])
     np.testing.assert_allclose(per_channel(x).data, x * [1, 2, 3] + [0, 1, 0], rtol=1e-6)
-    assert _round_trip(per_channel).scale == [1.0, 2.0, 3.0]
+    assert assert_config_round_trip(per_channel).scale == [1.0, 2.0, 3.0]
     assert_gradcheck(lambda v: Rescaling(0.5, 2.0, dtype="float64")(v),
                      gn.tensor(rng.normal(size=(2, 3))))
     with pytest.raises(GlassnetValueError, match="'rs'.*scale"):
@@ -79,7 +64,7 @@ def test_normalization_given_statistics_invert_and_epsilon():
     assert layer.get_weights() == []
     inverse = Normalization(mean=[1.0, 2.0], variance=[4.0, 9.0], invert=True)
     np.testing.assert_allclose(inverse(np.array([[1.0, -1.0]])).data, [[3.0, -1.0]])
-    clone = _round_trip(inverse)
+    clone = assert_config_round_trip(inverse)
     np.testing.assert_allclose(clone(np.array([[1.0, -1.0]])).data, [[3.0, -1.0]])
     with pytest.raises(GlassnetValueError, match="'nm'.*both"):
         Normalization(mean=[0.0], name="nm")
@@ -102,7 +87,7 @@ def test_adapted_normalization_saves_and_loads(tmp_path, rng):
     norm = Normalization()
     norm.adapt(data)
     model = gn.Sequential([Input((3,)), norm, Dense(2)])
-    loaded = _save_load(model, data[:4], tmp_path)
+    loaded = assert_save_load(model, data[:4], tmp_path)
     np.testing.assert_allclose(loaded.layers[0].get_weights()[0], data.mean(axis=0), rtol=1e-5)
 
 
@@ -128,7 +113,7 @@ def test_category_encoding_symbolic_config_and_errors():
     layer = CategoryEncoding(5, output_mode="count")
     assert layer(Input((3,), dtype="int32")).shape == (None, 5)
     assert CategoryEncoding(5, "one_hot")(Input((1,), dtype="int32")).shape == (None, 5)
-    clone = _round_trip(layer)
+    clone = assert_config_round_trip(layer)
     assert (clone.num_tokens, clone.output_mode) == (5, "count")
     with pytest.raises(GlassnetValueError, match="'ce'.*0 <= value < num_tokens=5"):
         CategoryEncoding(5, name="ce")(np.array([[1, 5]]))
@@ -145,4 +130,4 @@ def test_category_encoding_symbolic_config_and_errors():
 def test_category_encoding_feeds_a_dense_model(tmp_path):
     model = gn.Sequential([Input((3,), dtype="int32"), CategoryEncoding(6), Dense(2)])
     tokens = np.array([[0, 5, 5], [1, 2, 3]])
-    _save_load(model, tokens, tmp_path)
+    assert_save_load(model, tokens, tmp_path)

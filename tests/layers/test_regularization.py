@@ -16,14 +16,7 @@ from glassnet.layers import (
     SpatialDropout2D,
     SpatialDropout3D,
 )
-from glassnet.layers.serialization import deserialize, serialize
-from tests.conftest import assert_gradcheck
-
-
-def _round_trip(layer):
-    clone = deserialize(serialize(layer))
-    assert type(clone) is type(layer) and clone.get_config() == layer.get_config()
-    return clone
+from tests.conftest import assert_config_round_trip, assert_gradcheck
 
 
 # ------------------------------------------------------------------------ SpatialDropout
@@ -33,7 +26,7 @@ def test_spatial_dropout1d_drops_whole_channels():
     np.testing.assert_array_equal(y, np.broadcast_to(y[:, :1, :], y.shape))  # same every step
     assert set(np.unique(y)) <= {0.0, 2.0} and (y == 0).any() and (y == 2).any()
     np.testing.assert_array_equal(SpatialDropout1D(0.5)(x).data, x)  # inference: identity
-    clone = _round_trip(SpatialDropout1D(0.25, seed=1))
+    clone = assert_config_round_trip(SpatialDropout1D(0.25, seed=1))
     assert (clone.rate, clone.seed) == (0.25, 1)
 
 
@@ -44,7 +37,8 @@ def test_spatial_dropout2d_drops_whole_feature_maps(data_format):
     reference = y[:, :1, :1, :] if data_format == "channels_last" else y[:, :, :1, :1]
     np.testing.assert_array_equal(y, np.broadcast_to(reference, y.shape))
     assert set(np.unique(y)) <= {0.0, 2.0}
-    assert _round_trip(SpatialDropout2D(0.5, data_format=data_format)).data_format == data_format
+    clone = assert_config_round_trip(SpatialDropout2D(0.5, data_format=data_format))
+    assert clone.data_format == data_format
 
 
 def test_spatial_dropout3d_and_rank_errors():
@@ -85,7 +79,7 @@ def test_gaussian_noise_training_only_and_seeded():
     first = GaussianNoise(0.5)(x[:3], training=True).data
     gn.manual_seed(5)
     np.testing.assert_array_equal(GaussianNoise(0.5)(x[:3], training=True).data, first)
-    clone = _round_trip(GaussianNoise(0.5, seed=4))
+    clone = assert_config_round_trip(GaussianNoise(0.5, seed=4))
     assert (clone.stddev, clone.seed) == (0.5, 4)
     with pytest.raises(GlassnetValueError, match="'gn'.*stddev"):
         GaussianNoise(-1.0, name="gn")
@@ -112,7 +106,7 @@ def test_gaussian_dropout_formula_and_statistics():
     noise = np.random.default_rng(9).normal(1.0, stddev, size=x.shape).astype(np.float32)
     np.testing.assert_allclose(GaussianDropout(0.2, seed=9)(x, training=True).data, x * noise,
                                rtol=1e-6)
-    clone = _round_trip(GaussianDropout(0.2, seed=9))
+    clone = assert_config_round_trip(GaussianDropout(0.2, seed=9))
     assert (clone.rate, clone.seed) == (0.2, 9)
     with pytest.raises(GlassnetValueError, match="'gd'.*rate"):
         GaussianDropout(1.0, name="gd")
@@ -136,7 +130,7 @@ def test_activity_regularization_adds_the_penalty(rng):
     assert len(layer.losses) == 1
     expected = 0.01 * np.abs(x).sum() + 0.1 * (x ** 2).sum()
     np.testing.assert_allclose(layer.losses[0].item(), expected, rtol=1e-5)
-    clone = _round_trip(layer)
+    clone = assert_config_round_trip(layer)
     assert (clone.l1, clone.l2) == (0.01, 0.1)
     assert (ActivityRegularization().l1, ActivityRegularization().l2) == (0.0, 0.0)
     with pytest.raises(GlassnetValueError, match="l2"):
