@@ -21,6 +21,7 @@ from glassnet.callbacks.model_checkpoint import ModelCheckpoint
 from glassnet.callbacks.progbar import Progbar
 from glassnet.callbacks.progbar_logger import ProgbarLogger
 from glassnet.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from glassnet.callbacks.tensorboard import TensorBoard
 from glassnet.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Progbar",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
     "deserialize",
     "get",
