@@ -22,7 +22,6 @@ Usage (for engineers)::
 
     python tests/keras/guide_runner.py                  # the table and every failing statement
     python tests/keras/guide_runner.py --guide functional_api.py
-    python tests/keras/guide_runner.py --update         # rewrite tests/keras/guides_passing.json
 """
 
 from __future__ import annotations
@@ -45,7 +44,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 SHIM = HERE / "shim"
-PASSING_FILE = HERE / "guides_passing.json"
 REFERENCE_NAME = "keras3_reference.json"
 DEFAULT_TIME_LIMIT_S = 300.0  # a guard against a hang; the guides take seconds each
 MNIST_TRAIN, MNIST_TEST = 6000, 1000
@@ -280,7 +278,6 @@ def table(results: dict[str, GuideResult]) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--guide", action="append", help="run only this guide (repeatable)")
-    parser.add_argument("--update", action="store_true", help=f"rewrite {PASSING_FILE.name}")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S)
     parser.add_argument("--slowest", type=int, default=0, metavar="N",
                         help="also print the N slowest statements of each guide")
@@ -303,13 +300,6 @@ def main(argv=None) -> int:
         slowest = sorted(result.statement_seconds.items(), key=lambda kv: -kv[1])
         for lineno, seconds in slowest[: args.slowest]:
             print(f"{name}:{lineno}: {seconds:.2f} s")
-    if args.update:
-        passing = {}
-        if PASSING_FILE.exists():
-            passing = json.loads(PASSING_FILE.read_text(encoding="utf-8"))
-        passing.update({name: result.passing for name, result in results.items()})
-        PASSING_FILE.write_text(json.dumps(passing, indent=1, sort_keys=True) + "\n")
-        print(f"wrote {PASSING_FILE}")
     return 0
 
 

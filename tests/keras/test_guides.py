@@ -1,34 +1,26 @@
 """The Keras 3 developer guides, run statement by statement against ``glassnet.keras``.
 
 ``tests/keras/guide_runner.py`` runs each guide of ``<repo>/../shared/keras_guides`` (see its
-docstring) and reports which of the statements Keras 3 itself completes glassnet completes too.
-glassnet does not complete all of them yet, so this test is a ratchet:
-
-- per guide, the number of Keras-completed statements glassnet completes is at least
-  ``FLOORS[guide]``;
-- every statement listed for the guide in ``tests/keras/guides_passing.json`` still completes.
-
-Raise these as glassnet completes more (``python tests/keras/guide_runner.py --update`` rewrites
-the JSON; copy the printed counts into ``FLOORS``); the issue's goal is the Keras 3 count, every
-Keras-completed statement.
+docstring: the guides stay there, third-party code that is read, never copied) with ``keras``
+resolving to ``glassnet.keras`` through a shim folder, epochs capped at 2 and MNIST cut to
+6,000 / 1,000 samples, exactly as the guides' README describes the Keras 3 reference run. Every
+statement that Keras 3 itself completes (``keras3_reference.json``) must complete in glassnet.
+The statements Keras 3 does not complete (``tf.data``, ``tf.nn``, downloads, pydot) are out of
+scope, as the README says.
 """
-
-import json
 
 import pytest
 
 from tests.keras import guide_runner
 
-# Raise these as glassnet completes more; the issue's goal is the Keras 3 count
-# (sequential 61, functional 156, training 143, callbacks 27, subclassing 70, masking 50,
-# serialization 118).
-FLOORS = {
-    "functional_api.py": 128,
-    "making_new_layers_and_models_via_subclassing.py": 47,
-    "sequential_model.py": 48,
-    "serialization_and_saving.py": 114,
-    "training_with_built_in_methods.py": 122,
-    "understanding_masking_and_padding.py": 35,
+#: Statements Keras 3 completes per guide (the README's table); glassnet must complete them all.
+KERAS_3_COMPLETES = {
+    "functional_api.py": 156,
+    "making_new_layers_and_models_via_subclassing.py": 70,
+    "sequential_model.py": 61,
+    "serialization_and_saving.py": 118,
+    "training_with_built_in_methods.py": 143,
+    "understanding_masking_and_padding.py": 50,
     "writing_your_own_callbacks.py": 27,
 }
 
@@ -40,31 +32,24 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def results():
-    return guide_runner.run_all(sorted(FLOORS))
+    return guide_runner.run_all(sorted(KERAS_3_COMPLETES))
 
 
-def test_floors_cover_every_guide_and_stay_below_keras():
+def test_the_reference_counts_are_the_readmes():
     reference = guide_runner.load_reference(GUIDES)
-    assert sorted(FLOORS) == sorted(reference)
-    passing = json.loads(guide_runner.PASSING_FILE.read_text(encoding="utf-8"))
-    for name, floor in FLOORS.items():
-        keras_lines = reference[name]["statements_completed_by_keras_3_first_lines"]
-        assert floor <= len(keras_lines), name
-        assert set(passing[name]) <= set(keras_lines), name
+    assert sorted(reference) == sorted(KERAS_3_COMPLETES)
+    for name, count in KERAS_3_COMPLETES.items():
+        assert len(reference[name]["statements_completed_by_keras_3_first_lines"]) == count
 
 
-@pytest.mark.parametrize("guide", sorted(FLOORS))
-def test_guide_ratchet(guide, results, capsys):
+@pytest.mark.parametrize("guide", sorted(KERAS_3_COMPLETES))
+def test_every_statement_keras_completes_completes(guide, results, capsys):
     result = results[guide]
     with capsys.disabled():
-        print(
-            f"\n{guide}: glassnet completes {len(result.passing)} of the "
-            f"{len(result.keras_completed)} statements Keras 3 completes "
-            f"(floor {FLOORS[guide]}, {result.seconds:.1f} s)"
-        )
+        print(f"\n{guide}: glassnet completes {len(result.passing)} of the "
+              f"{len(result.keras_completed)} statements Keras 3 completes "
+              f"({result.seconds:.1f} s)")
     assert result.crash is None, f"{guide}: the runner crashed: {result.crash}"
     assert not result.timed_out, f"{guide}: over the time limit"
-    passing = json.loads(guide_runner.PASSING_FILE.read_text(encoding="utf-8"))[guide]
-    regressed = {line: result.failing[line] for line in passing if line in result.failing}
-    assert not regressed, f"{guide}: statements that passed before now fail: {regressed}"
-    assert len(result.passing) >= FLOORS[guide], result.failing
+    assert len(result.keras_completed) == KERAS_3_COMPLETES[guide]
+    assert not result.failing, f"{guide}: statements that fail: {result.failing}"
