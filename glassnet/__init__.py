@@ -108,9 +108,12 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    """``gn.viz`` is imported on first use, so ``import glassnet`` never imports matplotlib."""
-    if name == "viz":
+    """``gn.viz`` and ``gn.studio`` are imported on first use.
+
+    So ``import glassnet`` never imports matplotlib, nor the studio (or its web stack).
+    """
+    if name in ("viz", "studio"):
         import importlib
 
-        return importlib.import_module("glassnet.viz")
+        return importlib.import_module(f"glassnet.{name}")
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")

@@ -15,6 +15,9 @@ shows the progress bar, then writes a run folder::
         learning_curves.png     loss and accuracy per epoch   (when matplotlib is installed)
         confusion_matrix.png    the confusion matrix as an image (when matplotlib is installed)
 
+``python -m glassnet studio [--host 127.0.0.1] [--port 8765] [--no-browser]`` starts glassnet
+Studio (:mod:`glassnet.studio`) and prints its URL, with the access token, as the first line.
+
 Examples::
 
     python -m glassnet train                       # seed 003, ~98% validation accuracy
@@ -295,7 +298,44 @@ def build_parser():
     trainer.add_argument("--data", default=None,
                          help="an mnist.npz file or IDX folder (default: the bundled copy)")
     trainer.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+    studio = commands.add_parser(
+        "studio", help="start glassnet Studio: watch networks learn, live in the browser",
+        description="Start the glassnet Studio server, print its URL (with the access token) "
+                    "and open it in the browser.")
+    studio.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1, this machine only)")
+    studio.add_argument("--port", type=int, default=8765,
+                        help="port (default: 8765; 0 picks a free one)")
+    studio.add_argument("--no-browser", action="store_true", help="do not open the browser")
     return parser
+
+
+def run_studio(args):
+    """Serve glassnet Studio until interrupted; the URL is the first line on stdout."""
+    try:
+        from glassnet.studio.server import StudioServer
+    except ImportError as error:  # the [studio] extra is not installed
+        print(f"glassnet: error: {error}", file=sys.stderr)
+        return 1
+    server = StudioServer(host=args.host, port=args.port)
+    try:
+        server.start()
+    except OSError as error:
+        print(f"glassnet: error: cannot listen on {args.host}:{args.port}: {error} "
+              f"(try --port 0)", file=sys.stderr)
+        return 1
+    print(server.url, flush=True)
+    print("glassnet Studio is running; press Ctrl+C to stop it. / glassnet Studio 已启动,"
+          "按 Ctrl+C 停止。", file=sys.stderr, flush=True)
+    if not args.no_browser:
+        server.open_browser()
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
 
 
 def _positive_int(text):
@@ -312,6 +352,8 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
+    if args.command == "studio":
+        return run_studio(args)
     if args.epochs is not None and args.epochs < 1:
         parser.error(f"--epochs must be at least 1, got {args.epochs}")
     try:

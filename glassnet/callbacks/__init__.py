@@ -21,6 +21,7 @@ from glassnet.callbacks.model_checkpoint import ModelCheckpoint
 from glassnet.callbacks.progbar import Progbar
 from glassnet.callbacks.progbar_logger import ProgbarLogger
 from glassnet.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from glassnet.callbacks.studio import Studio
 from glassnet.callbacks.tensorboard import TensorBoard
 from glassnet.callbacks.terminate_on_nan import TerminateOnNaN
 
@@ -36,6 +37,7 @@ __all__ = [
     "Progbar",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "Studio",
     "TensorBoard",
     "TerminateOnNaN",
     "deserialize",

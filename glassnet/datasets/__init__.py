@@ -3,7 +3,8 @@
 - :mod:`~glassnet.datasets.mnist`: MNIST, bundled (offline).
 - :mod:`~glassnet.datasets.fashion_mnist`: Fashion-MNIST, downloaded once, sha256-checked.
 - :mod:`~glassnet.datasets.cifar10`: CIFAR-10 (binary version), downloaded once, sha256-checked.
-- :mod:`~glassnet.datasets.synthetic`: sin, polynomial, xor, spirals, circles, linear.
+- :mod:`~glassnet.datasets.synthetic`: sin, polynomial, xor, spirals, circles, gaussians,
+  linear.
 
 Every ``load_data`` registers itself by name: ``gn.datasets.available()``,
 ``gn.datasets.load("mnist")``. Adding a dataset is one module plus one import line below.

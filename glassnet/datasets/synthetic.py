@@ -1,4 +1,5 @@
-"""Small synthetic problems from the tutorials: sin, polynomial, xor, spirals, circles, linear.
+"""Small synthetic problems from the tutorials: sin, polynomial, xor, spirals, circles, gaussians,
+linear.
 
 Every generator draws from ``glassnet.config.get_rng()`` (so ``gn.manual_seed(n)`` makes it
 reproducible) and returns ``(x, y)`` NumPy arrays; features are float32 unless ``dtype`` says
@@ -198,6 +199,43 @@ def circles(n_samples=200, noise=0.05, factor=0.5, dtype="float32"):
     x = radius * xp.concatenate([xp.cos(t), xp.sin(t)], axis=1)
     y = xp.repeat(xp.arange(2, dtype=xp.int64), sizes)
     return (x + _noise(x.shape, noise, xp.float64)).astype(dtype), y
+
+
+def gaussians(n_samples=200, n_classes=2, std=0.15, radius=0.5, dtype="float32"):
+    """Gaussian blobs, one per class, with their centres evenly spaced on a circle.
+
+    Class k of K has its centre at ``radius * (cos t_k, sin t_k)`` with
+    ``t_k = pi/4 + 2*pi*k/K`` (for two classes: the diagonal, as in TensorFlow Playground's
+    Gaussian data set), and its points are the centre plus ``std * N(0, 1)`` on each
+    coordinate.
+
+    Args:
+        n_samples: total number of points n (split as evenly as possible between classes).
+        n_classes: number of blobs/classes (>= 2).
+        std: standard deviation of every blob (0 puts every point on its centre).
+        radius: distance of each centre from the origin.
+        dtype: dtype of x.
+
+    Returns:
+        ``x`` ``(n, 2)``, ``y`` ``(n,)`` int64 in ``[0, n_classes)``, classes in consecutive
+        blocks.
+
+    Example:
+        >>> import glassnet as gn
+        >>> x, y = gn.datasets.synthetic.gaussians(4, std=0.0, radius=1.0)
+        >>> y.tolist(), [round(float(v), 4) for v in x[0]]
+        ([0, 0, 1, 1], [0.7071, 0.7071])
+    """
+    n = _check_count(n_samples)
+    n_classes = _check_count(n_classes, "n_classes", minimum=2)
+    if std < 0:
+        raise GlassnetValueError(f"std: expected a standard deviation >= 0, got {std!r}")
+    sizes = _per_class(n, n_classes)
+    angles = math.pi / 4 + 2 * math.pi * xp.arange(n_classes) / n_classes
+    centers = radius * xp.stack([xp.cos(angles), xp.sin(angles)], axis=1)
+    y = xp.repeat(xp.arange(n_classes, dtype=xp.int64), sizes)
+    x = centers[y] + _noise((n, 2), std, xp.float64)
+    return x.astype(dtype), y
 
 
 def linear(n_samples=100, weight=2.0, bias=1.0, noise=0.1, low=-1.0, high=1.0,

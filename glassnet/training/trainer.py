@@ -339,6 +339,7 @@ class Trainer:
             val = _validation_adapter(validation_data, validation_batch_size or batch_size)
         if summaries is not None and all(s is not None for s in summaries):
             state.target_check = ("fit", summaries)
+        callbacks = _with_studio(self, callbacks, validation_data)
         callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                      model=self, verbose=verbose, epochs=epochs,
                                      steps=train.steps(steps_per_epoch))
@@ -472,3 +473,21 @@ def _validation_adapter(validation_data, batch_size):
 def _values(logs):
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
+
+
+def _with_studio(model, callbacks, validation_data):
+    """fit's callbacks plus those ``gn.studio.watch`` attached (``model._studio_callbacks``);
+    callbacks with ``set_validation_data`` (the Studio's) get fit's validation data."""
+    extra = getattr(model, "_studio_callbacks", None)
+    if not extra and not callbacks:
+        return callbacks
+    if isinstance(callbacks, CallbackList):
+        callbacks = callbacks.callbacks
+    elif callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        callbacks = [callbacks]
+    callbacks = list(callbacks or ())
+    callbacks += [callback for callback in extra or () if callback not in callbacks]
+    for callback in callbacks:
+        if hasattr(callback, "set_validation_data"):
+            callback.set_validation_data(validation_data)
+    return callbacks

@@ -108,3 +108,28 @@ def test_bad_sample_counts(bad):
 def test_negative_noise_rejected():
     with pytest.raises(ValueError, match="noise"):
         synthetic.linear(10, noise=-1.0)
+
+
+def test_gaussians_centres_spread_and_labels():
+    gn.manual_seed(3)
+    x, y = synthetic.gaussians(3001, n_classes=3, std=0.2, radius=2.0)
+    assert x.shape == (3001, 2) and x.dtype == np.float32 and y.dtype == np.int64
+    assert np.bincount(y).tolist() == [1001, 1000, 1000]
+    for k in range(3):
+        angle = np.pi / 4 + 2 * np.pi * k / 3
+        centre = 2.0 * np.array([np.cos(angle), np.sin(angle)])
+        points = x[y == k].astype(np.float64)
+        np.testing.assert_allclose(points.mean(axis=0), centre, atol=0.03)
+        np.testing.assert_allclose(points.std(axis=0), [0.2, 0.2], rtol=0.1)
+    x, y = synthetic.gaussians(6, std=0.0, radius=1.0)
+    np.testing.assert_allclose(x[y == 0], [[0.5**0.5, 0.5**0.5]] * 3, atol=1e-6)
+    np.testing.assert_allclose(x[y == 1], [[-(0.5**0.5), -(0.5**0.5)]] * 3, atol=1e-6)
+    gn.manual_seed(7)
+    first = synthetic.gaussians(50)
+    gn.manual_seed(7)
+    second = synthetic.gaussians(50)
+    np.testing.assert_array_equal(first[0], second[0])
+    with pytest.raises(ValueError, match="n_classes"):
+        synthetic.gaussians(10, n_classes=1)
+    with pytest.raises(ValueError, match="std"):
+        synthetic.gaussians(10, std=-0.1)
