@@ -327,6 +327,10 @@ def run_studio(args):
     print(server.url, flush=True)
     print("glassnet Studio is running; press Ctrl+C to stop it. / glassnet Studio 已启动,"
           "按 Ctrl+C 停止。", file=sys.stderr, flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"glassnet: warning: listening on {args.host}: other machines can reach the "
+              f"Studio (the token is still required). / 警告:正在监听 {args.host},其他机器"
+              f"可以访问工作室(仍需令牌)。", file=sys.stderr, flush=True)
     if not args.no_browser:
         server.open_browser()
     try:

@@ -104,3 +104,15 @@ def test_without_the_studio_extra_it_says_what_to_install(monkeypatch, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert 'pip install "glassnet[studio]"' in captured.err
+
+
+def test_listening_beyond_this_machine_warns_in_both_languages():
+    process = _start("--host", "0.0.0.0", "--port", "0", "--no-browser")
+    try:
+        first = process.stdout.readline().strip()
+        assert "?token=" in first, first
+        errors = [process.stderr.readline() for _ in range(2)]
+        warning = next((line for line in errors if "warning" in line), "")
+        assert "listening on 0.0.0.0" in warning and "警告" in warning, errors
+    finally:
+        _stop(process)

@@ -105,6 +105,28 @@
     return [Math.round(255 - 200 * s), Math.round(255 - 190 * s), Math.round(255 - 80 * s)];
   }
 
+  // Paint a rows x columns grid of colours (colorAt(r, c) -> [r, g, b]) into the canvas
+  // context, scaled to the box (x, y, width, height): one pixel per cell, then drawn larger.
+  function paintCells(context, rows, columns, colorAt, box, smooth) {
+    const image = context.createImageData(columns, rows);
+    for (let r = 0; r < rows; r += 1) {
+      for (let c = 0; c < columns; c += 1) {
+        const rgb = colorAt(r, c);
+        const offset = (r * columns + c) * 4;
+        image.data[offset] = rgb[0];
+        image.data[offset + 1] = rgb[1];
+        image.data[offset + 2] = rgb[2];
+        image.data[offset + 3] = 255;
+      }
+    }
+    const scratch = document.createElement("canvas");
+    scratch.width = columns;
+    scratch.height = rows;
+    scratch.getContext("2d").putImageData(image, 0, 0);
+    context.imageSmoothingEnabled = Boolean(smooth);
+    context.drawImage(scratch, box[0], box[1], box[2], box[3]);
+  }
+
   /** Draw a matrix (rows of numbers) as a heatmap; colour "diverging" (around 0) or "sequential". */
   function heatmap(canvas, matrix, options) {
     const opts = Object.assign({ cell: 4, mode: "auto", maxWidth: 160, maxHeight: 160 },
@@ -135,26 +157,12 @@
     }
     const mode = opts.mode === "auto" ? (low < 0 ? "diverging" : "sequential") : opts.mode;
     const bound = Math.max(Math.abs(low), Math.abs(high)) || 1;
-    const image = context.createImageData(columns, rows);
-    for (let r = 0; r < rows; r += 1) {
-      for (let c = 0; c < columns; c += 1) {
-        const value = matrix[r][c] === null ? 0 : matrix[r][c];
-        const rgb = mode === "diverging" ? diverging(value / bound)
-          : sequential(opts.range ? (value - opts.range[0]) / (opts.range[1] - opts.range[0])
-            : (value - low) / ((high - low) || 1));
-        const offset = (r * columns + c) * 4;
-        image.data[offset] = rgb[0];
-        image.data[offset + 1] = rgb[1];
-        image.data[offset + 2] = rgb[2];
-        image.data[offset + 3] = 255;
-      }
-    }
-    const scratch = document.createElement("canvas");
-    scratch.width = columns;
-    scratch.height = rows;
-    scratch.getContext("2d").putImageData(image, 0, 0);
-    context.imageSmoothingEnabled = false;
-    context.drawImage(scratch, 0, 0, width, height);
+    paintCells(context, rows, columns, (r, c) => {
+      const value = matrix[r][c] === null ? 0 : matrix[r][c];
+      return mode === "diverging" ? diverging(value / bound)
+        : sequential(opts.range ? (value - opts.range[0]) / (opts.range[1] - opts.range[0])
+          : (value - low) / ((high - low) || 1));
+    }, [0, 0, width, height], false);
     canvas.dataset.min = String(low);
     canvas.dataset.max = String(high);
   }
@@ -197,29 +205,15 @@
       }
     }
     const span = high - low || 1;
-    const data = context.createImageData(columns, rows);
-    for (let r = 0; r < rows; r += 1) {
-      for (let c = 0; c < columns; c += 1) {
-        const value = pixels[r][c];
-        const rgb = Array.isArray(value) ? value.map((v) => ((v - low) / span) * 255)
-          : [1, 1, 1].map(() => 255 - ((value - low) / span) * 255);
-        const offset = (r * columns + c) * 4;
-        data.data[offset] = rgb[0];
-        data.data[offset + 1] = rgb[1];
-        data.data[offset + 2] = rgb[2];
-        data.data[offset + 3] = 255;
-      }
-    }
-    const scratch = document.createElement("canvas");
-    scratch.width = columns;
-    scratch.height = rows;
-    scratch.getContext("2d").putImageData(data, 0, 0);
-    context.imageSmoothingEnabled = false;
     const scale = Math.min(side / columns, side / rows);
-    context.drawImage(scratch, (side - columns * scale) / 2, (side - rows * scale) / 2,
-      columns * scale, rows * scale);
+    paintCells(context, rows, columns, (r, c) => {
+      const value = pixels[r][c];
+      return Array.isArray(value) ? value.map((v) => ((v - low) / span) * 255)
+        : [1, 1, 1].map(() => 255 - ((value - low) / span) * 255);
+    }, [(side - columns * scale) / 2, (side - rows * scale) / 2, columns * scale,
+      rows * scale], false);
   }
 
-  Studio.draw = { COLORS, fmt, fixed, element, prepareCanvas, histogram, heatmap, bars, image,
-    diverging, sequential };
+  Studio.draw = { COLORS, fmt, fixed, element, prepareCanvas, paintCells, histogram, heatmap,
+    bars, image, diverging, sequential };
 })();

@@ -78,24 +78,10 @@
       return;
     }
     const n = grid.boundary.length;
-    const image = context.createImageData(n, n);
-    for (let row = 0; row < n; row += 1) {
-      for (let column = 0; column < n; column += 1) {
-        // Rows run from the top (x2 = ymax) down, columns from xmin to the right.
-        const rgb = boundaryColor(grid.boundary[row][column], grid.classes || 2);
-        const offset = (row * n + column) * 4;
-        image.data[offset] = rgb[0];
-        image.data[offset + 1] = rgb[1];
-        image.data[offset + 2] = rgb[2];
-        image.data[offset + 3] = 255;
-      }
-    }
-    const scratch = document.createElement("canvas");
-    scratch.width = n;
-    scratch.height = n;
-    scratch.getContext("2d").putImageData(image, 0, 0);
-    context.imageSmoothingEnabled = true;
-    context.drawImage(scratch, 0, 0, size, size);
+    // Rows run from the top (x2 = ymax) down, columns from xmin to the right.
+    Studio.draw.paintCells(context, n, n,
+      (row, column) => boundaryColor(grid.boundary[row][column], grid.classes || 2),
+      [0, 0, size, size], true);
     const [xmin, xmax, ymin, ymax] = grid.extent;
     for (const [x1, x2, label] of grid.points || []) {
       const px = ((x1 - xmin) / (xmax - xmin)) * size;
