@@ -1,9 +1,22 @@
-"""The ``glassnet`` command: ``python -m glassnet train`` trains an MNIST model end to end.
+"""The ``glassnet`` command (also ``python -m glassnet``): train, evaluate, predict, inspect,
+export and convert models, and start the Studio.
 
-The default run is seed 003's Keras MLP, exactly: 784-784-784-10, ``kernel_initializer=
-'normal'``, sigmoid activations everywhere (output included), categorical cross-entropy on
-one-hot labels, Adam, 20 epochs of batches of 200, validated on the 10,000 test images. It
-shows the progress bar, then writes a run folder::
+::
+
+    glassnet --version                        glassnet 0.1.0 (NumPy 2.x)
+    glassnet train [--model mlp|cnn|lstm]     train on MNIST, write runs/<timestamp>/
+    glassnet evaluate MODEL|RUN_DIR           loss, metrics and accuracy on MNIST's test set
+    glassnet predict MODEL INPUT              outputs and class for a PNG/JPEG, .npy or .csv
+    glassnet inspect MODEL [--out DIR]        summary, weight statistics, weight histograms
+    glassnet export MODEL --format onnx|safetensors [--out PATH]
+    glassnet convert KERAS_FILE OUT           a Keras .keras/.h5 model to glassnet's format
+    glassnet studio [--port 8765]             the browser glass box (the URL is printed first)
+
+``glassnet train`` runs seed 003's Keras MLP by default, exactly: 784-784-784-10,
+``kernel_initializer='normal'``, sigmoid activations everywhere (output included), categorical
+cross-entropy on one-hot labels, Adam, 20 epochs of batches of 200, validated on the 10,000
+test images (:mod:`glassnet.commands.train`). It shows the progress bar, then writes a run
+folder, which ``evaluate``, ``predict``, ``inspect`` and ``export`` take as MODEL::
 
     runs/<timestamp>/
         model.glassnet          the trained model (gn.models.load_model)
@@ -15,265 +28,67 @@ shows the progress bar, then writes a run folder::
         learning_curves.png     loss and accuracy per epoch   (when matplotlib is installed)
         confusion_matrix.png    the confusion matrix as an image (when matplotlib is installed)
 
-``python -m glassnet studio [--host 127.0.0.1] [--port 8765] [--no-browser]`` starts glassnet
-Studio (:mod:`glassnet.studio`) and prints its URL, with the access token, as the first line.
+``train --quick`` is a smoke run (2,000 images, 1 epoch, about a second): everything runs and
+every file is written, but its accuracy is not meaningful, and it says so.
+
+Every subcommand has ``--help``. Exit codes: 0 done; 2 a command line that cannot work (an
+unknown option, a missing file, a file of the wrong kind), with the usage, as argparse does;
+1 a failure (a file that cannot be read, data that does not fit the model, a missing optional
+package, whose message names the extra to install). Errors are one line, never a traceback.
 
 Examples::
 
-    python -m glassnet train                       # seed 003, ~98% validation accuracy
-    python -m glassnet train --quick               # a few seconds: subset, 1 epoch
-    python -m glassnet train --model cnn --epochs 3 --optimizer sgd --learning-rate 0.05
+    python -m glassnet train --quick --out runs/smoke
+    python -m glassnet evaluate runs/smoke --json
+    python -m glassnet predict runs/smoke digit.png --top 3
+    python -m glassnet inspect runs/smoke/model.glassnet --out figures
+    python -m glassnet export runs/smoke --format onnx --out mlp.onnx
+    python -m glassnet convert keras_model.keras model.glassnet
 """
 
 import argparse
-import datetime
-import json
-import os
 import sys
-import time
 
-from glassnet.backend import xp
+from glassnet.commands.common import UsageError
+from glassnet.commands.train import (  # noqa: F401 (the names scripts and the Studio use)
+    BUILDERS,
+    DEFAULT_EPOCHS,
+    PRESETS,
+    QUICK_NOTE,
+    QUICK_TRAIN,
+    QUICK_VAL,
+    build_cnn,
+    build_lstm,
+    build_mlp,
+    confusion_matrix,
+    prepare_data,
+    save_plots,
+    train,
+)
 from glassnet.errors import GlassnetError
 
-PRESETS = ("mlp", "cnn", "lstm")
-#: Epochs when --epochs is not given: seed 003's 20 for the MLP; the CNN and LSTM learn more
-#: per epoch and cost more per step on a CPU.
-DEFAULT_EPOCHS = {"mlp": 20, "cnn": 5, "lstm": 5}
-QUICK_TRAIN, QUICK_VAL = 2000, 500
+
+def version_text():
+    """``glassnet <version> (NumPy <version>)``: what ``glassnet --version`` prints."""
+    import numpy
+
+    from glassnet import __version__
+
+    return f"glassnet {__version__} (NumPy {numpy.__version__})"
 
 
-# ============================================================================ models
-def build_mlp():
-    """Seed 003's network: three sigmoid Dense layers with N(0, 0.05) initial weights."""
-    from glassnet.layers import Dense
-    from glassnet.models import Sequential
-
-    num_pixels = 784
-    return Sequential([
-        Dense(num_pixels, input_shape=(num_pixels,), kernel_initializer="normal",
-              activation="sigmoid"),
-        Dense(784, kernel_initializer="normal", activation="sigmoid"),
-        Dense(10, kernel_initializer="normal", activation="sigmoid"),
-    ])
-
-
-def build_cnn():
-    """A LeNet-style CNN: two conv/pool stages, a Dense(64) and a softmax over 10 digits."""
-    from glassnet.layers import Conv2D, Dense, Flatten, MaxPooling2D
-    from glassnet.models import Sequential
-
-    return Sequential([
-        Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)),
-        MaxPooling2D((2, 2)),
-        Conv2D(64, (3, 3), activation="relu"),
-        MaxPooling2D((2, 2)),
-        Flatten(),
-        Dense(64, activation="relu"),
-        Dense(10, activation="softmax"),
-    ])
-
-
-def build_lstm():
-    """An LSTM reading each image as 28 time steps of 28 pixels, then a softmax layer."""
-    from glassnet.layers import LSTM, Dense
-    from glassnet.models import Sequential
-
-    return Sequential([LSTM(128, input_shape=(28, 28)), Dense(10, activation="softmax")])
-
-
-BUILDERS = {"mlp": build_mlp, "cnn": build_cnn, "lstm": build_lstm}
-
-
-def prepare_data(preset, quick, data_path=None, train_samples=None, val_samples=None):
-    """MNIST scaled to [0, 1] and shaped for the preset; one-hot labels for the MLP.
-
-    ``quick`` keeps the first 2000 training and 500 validation images; ``train_samples`` /
-    ``val_samples`` keep the first N instead.
-    """
-    from glassnet.datasets import mnist
-    from glassnet.utils import to_categorical
-
-    (x_train, y_train), (x_val, y_val) = mnist.load_data(data_path)
-    n_train = train_samples or (QUICK_TRAIN if quick else None)
-    n_val = val_samples or (QUICK_VAL if quick else None)
-    if n_train:
-        x_train, y_train = x_train[:n_train], y_train[:n_train]
-    if n_val:
-        x_val, y_val = x_val[:n_val], y_val[:n_val]
-    shape = {"mlp": (784,), "cnn": (28, 28, 1), "lstm": (28, 28)}[preset]
-    x_train = x_train.reshape((len(x_train), *shape)).astype("float32") / 255
-    x_val = x_val.reshape((len(x_val), *shape)).astype("float32") / 255
-    labels = y_val
-    if preset == "mlp":
-        y_train = to_categorical(y_train, 10)
-        y_val = to_categorical(y_val, 10)
-    return (x_train, y_train), (x_val, y_val), labels
-
-
-def confusion_matrix(labels, predicted, num_classes=10):
-    """counts[i, j] = number of samples of true class i predicted as class j."""
-    counts = xp.zeros((num_classes, num_classes), dtype=xp.int64)
-    xp.add.at(counts, (labels.astype(xp.int64), predicted.astype(xp.int64)), 1)
-    return counts
-
-
-# ============================================================================ plots
-def save_plots(folder, history, matrix):
-    """learning_curves.png and confusion_matrix.png; returns the files written ([] without
-    matplotlib)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return []
-    written = []
-    epochs = range(1, len(history.get("loss", [])) + 1)
-    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for axis, key in zip(axes, ("loss", "accuracy"), strict=True):
-        for name in (key, f"val_{key}"):
-            if name in history:
-                axis.plot(epochs, history[name], marker="o", label=name)
-        axis.set_xlabel("epoch")
-        axis.set_title(key)
-        axis.grid(True, alpha=0.3)
-        axis.legend()
-    figure.tight_layout()
-    path = os.path.join(folder, "learning_curves.png")
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    written.append(path)
-    figure, axis = plt.subplots(figsize=(6, 5))
-    image = axis.imshow(matrix, cmap="Blues")
-    figure.colorbar(image, ax=axis)
-    for i in range(matrix.shape[0]):
-        for j in range(matrix.shape[1]):
-            color = "white" if matrix[i, j] > matrix.max() / 2 else "black"
-            axis.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
-                      color=color)
-    axis.set_xlabel("predicted digit")
-    axis.set_ylabel("true digit")
-    axis.set_xticks(range(matrix.shape[1]))
-    axis.set_yticks(range(matrix.shape[0]))
-    axis.set_title("confusion matrix (validation)")
-    figure.tight_layout()
-    path = os.path.join(folder, "confusion_matrix.png")
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    written.append(path)
-    return written
-
-
-# ============================================================================ train
-def _run_folder(out):
-    if out is not None:
-        os.makedirs(out, exist_ok=True)
-        return out
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = os.path.join("runs", stamp)
-    folder, suffix = base, 1
-    while os.path.exists(folder):
-        suffix += 1
-        folder = f"{base}-{suffix}"
-    os.makedirs(folder)
-    return folder
-
-
-def _json_safe(value):
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (xp.floating, xp.integer)):
-        return value.item()
+def _positive_int(text):
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
 
 
-def train(args):
-    """Run one training as described by the parsed ``args``; returns the run folder."""
-    import glassnet as gn
-    from glassnet import optimizers
-    from glassnet.callbacks import CSVLogger
-
-    gn.manual_seed(args.seed)
-    xp.random.seed(args.seed)
-    model = BUILDERS[args.model]()
-    (x_train, y_train), (x_val, y_val), labels = prepare_data(
-        args.model, args.quick, args.data, args.train_samples, args.val_samples)
-    optimizer = optimizers.get(args.optimizer)
-    if args.learning_rate is not None:
-        optimizer.learning_rate = args.learning_rate
-    loss = "categorical_crossentropy" if args.model == "mlp" else "sparse_categorical_crossentropy"
-    model.compile(loss=loss, optimizer=optimizer, metrics=["accuracy"])
-    folder = _run_folder(args.out)
-    lines = []
-    if hasattr(model, "summary"):
-        model.summary(print_fn=lines.append)
-        with open(os.path.join(folder, "summary.txt"), "w", encoding="utf-8") as stream:
-            stream.write("\n".join(lines) + "\n")
-        if args.verbose:
-            print("\n".join(lines))
-    epochs = args.epochs if args.epochs is not None else (
-        1 if args.quick else DEFAULT_EPOCHS[args.model])
-    print(f"Training --model {args.model} on {len(x_train)} images, validating on "
-          f"{len(x_val)}; {epochs} epoch(s), batch size {args.batch_size}, "
-          f"optimizer {type(optimizer).__name__}(learning_rate={optimizer.learning_rate:g}); "
-          f"run folder: {folder}")
-    start = time.perf_counter()
-    history = model.fit(
-        x_train, y_train, validation_data=(x_val, y_val), epochs=epochs,
-        batch_size=args.batch_size, verbose=args.verbose,
-        callbacks=[CSVLogger(os.path.join(folder, "history.csv"))],
-    )
-    seconds = time.perf_counter() - start
-    model_path = os.path.join(folder, "model.glassnet")
-    model.save(model_path)
-    probabilities = model.predict(x_val, batch_size=max(args.batch_size, 256), verbose=0)
-    matrix = confusion_matrix(labels, probabilities.argmax(axis=-1))
-    xp.savetxt(os.path.join(folder, "confusion_matrix.csv"), matrix, fmt="%d", delimiter=",")
-    record = _json_safe(history.history)
-    val_accuracy = record.get("val_accuracy", [])
-    summary = {
-        "epochs": epochs,
-        "history": record,
-        "best_val_accuracy": max(val_accuracy) if val_accuracy else None,
-        "best_epoch": (val_accuracy.index(max(val_accuracy)) + 1) if val_accuracy else None,
-        "final_val_accuracy": val_accuracy[-1] if val_accuracy else None,
-    }
-    with open(os.path.join(folder, "history.json"), "w", encoding="utf-8") as stream:
-        json.dump(summary, stream, indent=1)
-    plots = save_plots(folder, record, matrix) if not args.no_plots else []
-    run = {
-        "command": "train",
-        "arguments": vars(args),
-        "train_samples": len(x_train),
-        "validation_samples": len(x_val),
-        "training_seconds": round(seconds, 3),
-        "model_file": os.path.basename(model_path),
-        "plots": [os.path.basename(p) for p in plots],
-        "best_val_accuracy": summary["best_val_accuracy"],
-        "final_val_accuracy": summary["final_val_accuracy"],
-        "glassnet_version": gn.__version__,
-    }
-    with open(os.path.join(folder, "run.json"), "w", encoding="utf-8") as stream:
-        json.dump(_json_safe(run), stream, indent=1)
-    if val_accuracy:
-        print(f"Best validation accuracy {summary['best_val_accuracy']:.4f} (epoch "
-              f"{summary['best_epoch']}), final {summary['final_val_accuracy']:.4f}; "
-              f"trained in {seconds:.1f}s")
-    print(f"Run folder: {folder}")
-    return folder
-
-
-# ============================================================================ entry point
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="glassnet", description="glassnet: a glass-box deep-learning library on NumPy.")
-    commands = parser.add_subparsers(dest="command", metavar="command")
+def _add_train(commands):
     trainer = commands.add_parser(
         "train", help="train an MNIST model (default: seed 003's MLP) and write a run folder",
-        description="Train an MNIST model on the bundled data and write a run folder.")
+        description="Train an MNIST model on the bundled data and write a run folder.",
+        epilog=QUICK_NOTE)
     trainer.add_argument("--model", choices=PRESETS, default="mlp",
                          help="network preset (default: mlp, seed 003's 784-784-784-10)")
     trainer.add_argument("--epochs", type=int, default=None,
@@ -286,8 +101,9 @@ def build_parser():
     trainer.add_argument("--out", default=None,
                          help="run folder (default: runs/<timestamp>)")
     trainer.add_argument("--quick", action="store_true",
-                         help=f"a small subset ({QUICK_TRAIN} training, {QUICK_VAL} validation "
-                              "images) and 1 epoch: seconds")
+                         help=f"smoke run: {QUICK_TRAIN} training and {QUICK_VAL} validation "
+                              "images, 1 epoch, about a second; its accuracy is not "
+                              "meaningful")
     trainer.add_argument("--train-samples", type=_positive_int, default=None,
                          help="use only the first N training images")
     trainer.add_argument("--val-samples", type=_positive_int, default=None,
@@ -298,6 +114,9 @@ def build_parser():
     trainer.add_argument("--data", default=None,
                          help="an mnist.npz file or IDX folder (default: the bundled copy)")
     trainer.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+
+
+def _add_studio(commands):
     studio = commands.add_parser(
         "studio", help="start glassnet Studio: watch networks learn, live in the browser",
         description="Start the glassnet Studio server, print its URL (with the access token) "
@@ -307,65 +126,138 @@ def build_parser():
     studio.add_argument("--port", type=int, default=8765,
                         help="port (default: 8765; 0 picks a free one)")
     studio.add_argument("--no-browser", action="store_true", help="do not open the browser")
-    return parser
 
 
-def run_studio(args):
-    """Serve glassnet Studio until interrupted; the URL is the first line on stdout."""
-    try:
-        from glassnet.studio.server import StudioServer
-    except ImportError as error:  # the [studio] extra is not installed
-        print(f"glassnet: error: {error}", file=sys.stderr)
-        return 1
-    server = StudioServer(host=args.host, port=args.port)
-    try:
-        server.start()
-    except OSError as error:
-        print(f"glassnet: error: cannot listen on {args.host}:{args.port}: {error} "
-              f"(try --port 0)", file=sys.stderr)
-        return 1
-    print(server.url, flush=True)
-    print("glassnet Studio is running; press Ctrl+C to stop it. / glassnet Studio 已启动,"
-          "按 Ctrl+C 停止。", file=sys.stderr, flush=True)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"glassnet: warning: listening on {args.host}: other machines can reach the "
-              f"Studio (the token is still required). / 警告:正在监听 {args.host},其他机器"
-              f"可以访问工作室(仍需令牌)。", file=sys.stderr, flush=True)
-    if not args.no_browser:
-        server.open_browser()
-    try:
-        server.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+MODEL_HELP = "a model file (glassnet's format) or a run folder written by `glassnet train`"
+
+
+def _add_evaluate(commands):
+    from glassnet.commands.evaluate import DATASETS
+
+    evaluate = commands.add_parser(
+        "evaluate", help="loss, metrics and accuracy of a model on MNIST's test set",
+        description="Evaluate a model on the 10,000 test images, prepared as `glassnet train` "
+                    "prepares them (pixels / 255, shaped for the model's input).")
+    evaluate.add_argument("model", metavar="MODEL|RUN_DIR", help=MODEL_HELP)
+    evaluate.add_argument("--data", choices=DATASETS, default="mnist",
+                          help="the test set (default: mnist)")
+    evaluate.add_argument("--data-path", default=None,
+                          help="an mnist.npz file or IDX folder (default: the one the run "
+                               "trained on, else the bundled copy)")
+    evaluate.add_argument("--batch-size", type=_positive_int, default=256,
+                          help="batch size (default: 256)")
+    evaluate.add_argument("--samples", type=_positive_int, default=None,
+                          help="use only the first N test images")
+    evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _add_predict(commands):
+    predict = commands.add_parser(
+        "predict", help="a model's outputs and predicted class for an image, .npy or .csv",
+        description="Print what the model outputs for INPUT, per class, and the argmax. "
+                    "Images are made grayscale 28x28 as MNIST (white digit on black: a light "
+                    "background is inverted, and the output says so); pixels are scaled as "
+                    "in training.")
+    predict.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    predict.add_argument("input", metavar="INPUT",
+                         help="a .png/.jpg image (needs Pillow: glassnet[viz]), a .npy array "
+                              "or a .csv file (one sample per row, or one 28x28 grid)")
+    predict.add_argument("--top", type=int, default=None,
+                         help="show only the K largest outputs (default: all)")
+    predict.add_argument("--softmax", action="store_true",
+                         help="show logits or sigmoid scores as probabilities (softmax)")
+    predict.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _add_inspect(commands):
+    inspect = commands.add_parser(
+        "inspect", help="summary, per-layer weight statistics and weight histograms",
+        description="Print the model summary and, for every weight, its shape, mean, std, "
+                    "min, max, mean |w| and fraction of zeros; draw their histograms as a PNG "
+                    "(needs matplotlib: glassnet[viz]).")
+    inspect.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    inspect.add_argument("--out", default=None,
+                         help="folder for <model>.weights.png (default: the model's folder)")
+    inspect.add_argument("--no-plot", action="store_true", help="do not draw the histograms")
+    inspect.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _add_export(commands):
+    from glassnet.commands.export import FORMATS
+
+    export = commands.add_parser(
+        "export", help="export a model as ONNX (glassnet[onnx]) or its weights as safetensors",
+        description="Write the model as an ONNX graph (model.export) or its weights as a "
+                    "safetensors file (gn.io.save_safetensors).")
+    export.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    export.add_argument("--format", choices=FORMATS, required=True, help="what to write")
+    export.add_argument("--out", default=None,
+                        help="the file to write (default: the model's name with .onnx or "
+                             ".safetensors)")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    convert = commands.add_parser(
+        "convert", help="convert a Keras .keras/.h5 model to glassnet's format",
+        description="Read a Keras 3 .keras archive or a Keras 2 / tf.keras .h5 model "
+                    "(gn.io.load_model) and save it in glassnet's format.")
+    convert.add_argument("keras_file", metavar="KERAS_FILE", help="the .keras or .h5 file")
+    convert.add_argument("out", metavar="OUT", help="the glassnet model file to write")
+    convert.add_argument("--no-compile", action="store_true",
+                         help="leave out the loss, metrics and optimizer saved with the model")
+    convert.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
+
+
+def build_parser():
+    """The argument parser: ``--version`` and one subparser per command."""
+    parser = argparse.ArgumentParser(
+        prog="glassnet", description="glassnet: a glass-box deep-learning library on NumPy.")
+    parser.add_argument("--version", action="store_true",
+                        help="print glassnet's and NumPy's versions and exit")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    for add in (_add_train, _add_evaluate, _add_predict, _add_inspect, _add_export,
+                _add_studio):
+        add(commands)
+    return parser, commands
+
+
+def _run(args):
+    from glassnet.commands import evaluate, export, inspect_model, predict, studio
+
+    if args.command == "studio":
+        return studio.run_studio(args)
+    handlers = {"train": train, "evaluate": evaluate.evaluate, "predict": predict.predict,
+                "inspect": inspect_model.inspect, "export": export.export,
+                "convert": export.convert}
+    handlers[args.command](args)
     return 0
-
-
-def _positive_int(text):
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def main(argv=None):
-    """Console entry point (``glassnet`` / ``python -m glassnet``); returns the exit code."""
-    parser = build_parser()
+    """Console entry point (``glassnet`` / ``python -m glassnet``); returns the exit code.
+
+    Usage errors raise ``SystemExit(2)`` with the usage on stderr, as argparse does.
+    """
+    parser, commands = build_parser()
     args = parser.parse_args(argv)
+    if args.version:
+        print(version_text())
+        return 0
     if args.command is None:
         parser.print_help()
         return 0
-    if args.command == "studio":
-        return run_studio(args)
-    if args.epochs is not None and args.epochs < 1:
-        parser.error(f"--epochs must be at least 1, got {args.epochs}")
+    subparser = commands.choices[args.command]
+    if args.command == "train" and args.epochs is not None and args.epochs < 1:
+        subparser.error(f"--epochs must be at least 1, got {args.epochs}")
     try:
-        train(args)
-    except GlassnetError as error:
-        print(f"glassnet: error: {error}", file=sys.stderr)
+        return _run(args)
+    except UsageError as error:
+        subparser.error(str(error))
+    except (GlassnetError, OSError, ImportError) as error:
+        print(f"glassnet {args.command}: error: {error}", file=sys.stderr)
         return 1
-    return 0
+    except KeyboardInterrupt:
+        print(f"glassnet {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0  # not reached: subparser.error exits
 
 
 if __name__ == "__main__":

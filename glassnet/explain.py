@@ -10,7 +10,8 @@ Two ways in:
   computes every node's gradient d(output)/d(node) without touching any ``.grad``.
 
 Either gives a :class:`Trace`: ``print(t)``, ``t.to_text()``, ``t.to_markdown()``,
-``t.to_csv(path_or_None)``, ``t.to_dot()`` (Graphviz) and ``t.rows()`` (a list of dicts).
+``t.to_csv(path_or_None)``, ``t.to_dot()`` (Graphviz) and ``t.rows()`` (a list of dicts). In
+Jupyter, a trace left as a cell's last expression shows as an HTML table (``_repr_html_``).
 
 Example:
     >>> import glassnet as gn
@@ -40,6 +41,7 @@ import csv
 import io
 
 from glassnet.backend import xp
+from glassnet.display import html_table
 from glassnet.tensor import Tensor, _op_hooks, _topological_functions
 
 COLUMNS = ("node", "op", "inputs", "value", "grad")
@@ -201,6 +203,11 @@ class Trace:
             lines += [f"  f{k} -> {ids[id(y)]};" for y in outputs]
         lines.append("}")
         return "\n".join(lines)
+
+    def _repr_html_(self):
+        """The table as HTML, for Jupyter (every name escaped)."""
+        return html_table(COLUMNS, self._cells(), caption=f"Trace of {len(self.records)} ops",
+                          align=["left", "left", "left", "right", "right"])
 
     def __str__(self):
         return self.to_text()

@@ -23,6 +23,11 @@ corrupted, another format or version, weights whose shapes do not fit the model 
 temporary file in the same folder is renamed over the target (``os.replace``), so a crash
 never leaves half a file.
 
+Keras's own files are read too: a Keras 3 ``.keras`` archive (a zip with ``config.json`` and
+``model.weights.h5``) or an HDF5 file (recognised by its first bytes ``\\x89HDF\\r\\n\\x1a\\n``:
+a legacy ``.h5`` model, or ``.weights.h5`` for ``load_weights``) goes to
+:mod:`glassnet.interop.keras_files` (which needs ``h5py``: ``pip install "glassnet[io]"``).
+
 Weights alone: ``save_weights(model, 'w.weights.npz')`` (a ``.weights.h5`` name also works; the
 content is still ``.npz``) and ``load_weights``. With the optional ``safetensors`` package,
 ``save_model(..., weights_format='safetensors')`` stores ``model.safetensors`` instead.
@@ -373,6 +378,9 @@ def _deserialize_optional(spec, kind):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model written by :func:`save_model` (architecture, weights, optimizer state).
 
+    A Keras file (a ``.keras`` archive or a legacy ``.h5`` model, recognised by its content)
+    is read by :func:`glassnet.interop.keras_files.load_keras_model` (which needs ``h5py``).
+
     Args:
         filepath: the file.
         custom_objects: ``{class name: class}`` for your own layer classes (classes
@@ -397,9 +405,20 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     push_custom_objects(custom_objects or {})  # nested lookups (activations, losses) see them
     try:
+        if _keras_kind(filepath) is not None:
+            from glassnet.interop.keras_files import load_keras_model
+
+            return load_keras_model(filepath, custom_objects, compile)
         return _load_model(os.fspath(filepath), custom_objects, compile, safe_mode)
     finally:
         pop_custom_objects()
+
+
+def _keras_kind(filepath):
+    """'hdf5' or 'keras' for Keras's files (see :func:`glassnet.interop.keras_files.sniff`)."""
+    from glassnet.interop.keras_files import sniff
+
+    return sniff(filepath)
 
 
 def _load_model(path, custom_objects, compile, safe_mode):  # noqa: A002
@@ -496,10 +515,17 @@ def save_weights(model, filepath, overwrite=True):
 def load_weights(model, filepath, skip_mismatch=False):
     """Load weights saved by :func:`save_weights` (or the weights of a full model file).
 
+    Keras's weight files (``.weights.h5``, a legacy ``.h5``, the weights of a ``.keras``) are
+    read by :func:`glassnet.interop.keras_files.load_keras_weights`.
+
     Raises:
         FileFormatError: not a glassnet weights file, corrupted, or shapes that do not match.
     """
     path = os.fspath(filepath)
+    if _keras_kind(path) is not None:
+        from glassnet.interop.keras_files import load_keras_weights
+
+        return load_keras_weights(model, path)
     archive = safe.open_archive(path, "weights")
     with archive:
         names = set(archive.namelist())
@@ -544,3 +570,6 @@ def load_weights(model, filepath, skip_mismatch=False):
             param.data[...] = array
         return
     _assign_weights(model, arrays, path, manifest_names)
+
+
+from glassnet.interop import load_safetensors, load_torch_state_dict, save_safetensors  # noqa: E402, F401, I001  (re-exports)

@@ -17,8 +17,6 @@ nodes, names and config; the symbolic structures they walk live in
 :mod:`glassnet.layers.symbolic`.)
 """
 
-import sys
-
 from glassnet import io
 from glassnet import summary as summary_module
 from glassnet.backend import xp
@@ -420,21 +418,12 @@ class Model(Trainer, Layer):
             line_length: minimum total width of the table.
             positions: accepted for Keras compatibility (column widths are automatic).
             print_fn: called with each line (default ``print``), e.g. to write to a file.
+                Without it, in a Jupyter notebook the table is displayed as HTML instead.
             expand_nested: also list the layers inside nested models, indented.
             show_trainable: add a column saying whether each layer is trainable.
             layer_range: accepted for Keras compatibility (ignored).
         """
-        use_unicode = True
-        if print_fn is None:
-            encoding = getattr(sys.stdout, "encoding", None) or "ascii"
-            try:
-                "┏━┃│└─".encode(encoding)
-            except (UnicodeEncodeError, LookupError):
-                use_unicode = False
-            print_fn = print
-        for line in summary_module.summary_text(self, line_length, expand_nested,
-                                             show_trainable, use_unicode).split("\n"):
-            print_fn(line)
+        summary_module.print_summary(self, line_length, print_fn, expand_nested, show_trainable)
 
     def summary_text(self, line_length=None, expand_nested=False, show_trainable=False,
                      use_unicode=True):
@@ -457,6 +446,21 @@ class Model(Trainer, Layer):
     def load_weights(self, filepath, skip_mismatch=False):
         """Load weights saved by :meth:`save_weights`; see :func:`glassnet.io.load_weights`."""
         return io.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def export(self, filepath, format="onnx", verbose=True, input_signature=None,  # noqa: A002
+               **kwargs):
+        """Export the model for other tools (Keras 3's signature; the default is ``"onnx"``).
+
+        ``format="onnx"`` writes an ONNX graph (``pip install "glassnet[onnx]"``; see
+        :mod:`glassnet.interop.onnx_export`; ``opset_version=`` as in Keras); ``"safetensors"``
+        writes the weights (:func:`glassnet.interop.safetensors_io.save_safetensors`). Keras's
+        other formats (``"tf_saved_model"``, ``"openvino"``, ``"litert"``, ``"torch"``) need
+        TensorFlow or other runtimes and are refused, naming the formats that exist.
+        """
+        from glassnet.interop.onnx_export import export_model
+
+        return export_model(self, filepath, format=format, verbose=verbose,
+                            input_signature=input_signature, **kwargs)
 
 
 def _topological_nodes(flat_inputs, flat_outputs):

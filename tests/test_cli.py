@@ -1,4 +1,8 @@
-"""The command line (glassnet.cli) and the seed 003 example script, on tiny runs."""
+"""The command line (glassnet.cli): --version, help, train, and the seed 003 example script.
+
+The other subcommands have their own files: tests/test_cli_evaluate.py, test_cli_predict.py,
+test_cli_inspect.py and test_cli_export.py (export and convert).
+"""
 
 import csv
 import json
@@ -10,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import glassnet as gn
 from glassnet import cli
 from glassnet.io import load_model
 
@@ -82,3 +87,55 @@ def test_seed003_example_quick_run():
         capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "val_accuracy" in result.stdout and "best val_accuracy" in result.stdout
+
+
+# ============================================================================ --version
+def test_version_in_process(capsys):
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"glassnet {gn.__version__} (NumPy {np.__version__})"
+
+
+def test_version_through_python_dash_m():
+    result = subprocess.run([sys.executable, "-m", "glassnet", "--version"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"glassnet {gn.__version__} (NumPy {np.__version__})"
+    assert result.stderr == ""
+
+
+def test_every_subcommand_has_help(capsys):
+    for command in ("train", "evaluate", "predict", "inspect", "export", "convert", "studio"):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main([command, "--help"])
+        assert exit_info.value.code == 0
+        assert f"usage: glassnet {command}" in capsys.readouterr().out
+
+
+def test_unknown_subcommand_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["fly"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'fly'" in capsys.readouterr().err
+
+
+# ============================================================================ train --quick
+def test_quick_says_it_is_a_smoke_run(tmp_path, capsys):
+    out = tmp_path / "smoke"
+    assert cli.main(["train", "--quick", "--out", str(out), "--verbose", "0", "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "smoke run" in printed and "accuracy is not meaningful" in printed
+    run = json.loads((out / "run.json").read_text())
+    assert run["smoke_run"] is True
+    assert run["train_samples"] == cli.QUICK_TRAIN and run["validation_samples"] == cli.QUICK_VAL
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    assert "not meaningful" in " ".join(capsys.readouterr().out.split())
+
+
+def test_quick_with_its_own_subset_is_not_called_a_smoke_run(tmp_path, capsys):
+    out = tmp_path / "own"
+    assert cli.main(["train", "--quick", "--train-samples", "300", "--val-samples", "100",
+                     "--out", str(out), "--verbose", "0", "--no-plots"]) == 0
+    assert "smoke run" not in capsys.readouterr().out
+    assert json.loads((out / "run.json").read_text())["smoke_run"] is False

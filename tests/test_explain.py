@@ -166,3 +166,26 @@ def test_trace_records_ops_on_constants_too():
     assert rows[0]["op"] == "const" and rows[0]["node"] == "A"
     assert rows[1]["op"] == "MatMul" and rows[1]["value"] == "[[2., 2.], [2., 2.]]"
     assert rows[1]["grad"] == ""
+
+
+def test_html_table_for_jupyter_holds_every_value_and_gradient():
+    from tests.test_display import table_cells
+
+    caption, headers, rows, _ = table_cells(_seed_example()._repr_html_())
+    assert headers == ["node", "op", "inputs", "value", "grad"]
+    by_node = {row[0]: row for row in rows}
+    for name, (value, grad) in EXPECTED.items():  # seed 002's values, computed by hand
+        assert (by_node[name][3], by_node[name][4]) == (value, grad)
+    assert by_node["z"][1:3] == ["Mul", "x, y"] and len(rows) == 8
+    assert caption == "Trace of 6 ops"
+
+
+def test_html_table_escapes_tensor_names():
+    from tests.test_display import table_cells
+
+    a = gn.tensor(2.0, requires_grad=True, name="<a&b>")
+    html_text = explain(a * a)._repr_html_()
+    assert "<a&b>" not in html_text and "&lt;a&amp;b&gt;" in html_text
+    rows = table_cells(html_text)[2]
+    assert rows[0] == ["<a&b>", "leaf", "", "2", "4"]  # d(a*a)/da = 2a = 4
+    assert rows[1][2] == "<a&b>, <a&b>"

@@ -1,13 +1,18 @@
-"""History: records every epoch's logs; ``fit`` returns it."""
+"""History: records every epoch's logs; ``fit`` returns it (an HTML table in Jupyter)."""
 
 from glassnet.callbacks.base import Callback, register
+from glassnet.callbacks.progbar import format_value
+from glassnet.display import html_table
 
 
 @register
 class History(Callback):
     """Records the logs of every epoch: ``history.history['loss'][i]`` is epoch i's loss.
 
-    ``fit`` always adds one and returns it (also stored as ``model.history``).
+    ``fit`` always adds one and returns it (also stored as ``model.history``). In Jupyter, a
+    History left as a cell's last expression shows its per-epoch table (``_repr_html_``): one
+    row per epoch (the 0-based index of ``epoch``), one column per metric, values printed as
+    the progress bar prints them.
 
     Attributes:
         epoch: the list of epoch indices seen (0-based).
@@ -35,3 +40,22 @@ class History(Callback):
             self.history.setdefault(key, []).append(value)
         if self.model is not None:
             self.model.history = self
+
+    def _repr_html_(self):
+        """The per-epoch table as HTML, for Jupyter (metric names escaped)."""
+        names = list(self.history)
+        epochs = list(self.epoch)
+        length = max([len(epochs)] + [len(v) for v in self.history.values()])
+        if len(epochs) < length:  # logs recorded without on_epoch_end's bookkeeping
+            epochs = list(range(length))
+        rows = []
+        for i, epoch in enumerate(epochs):
+            rows.append([epoch] + [format_value(self.history[name][i])
+                                   if i < len(self.history[name]) else ""
+                                   for name in names])
+        short = [name for name in names if len(self.history[name]) < length]
+        footer = [f"{name}: recorded on {len(self.history[name])} of {length} epochs (listed "
+                  f"from the top; see history.history)" for name in short]
+        return html_table(["epoch"] + names, rows,
+                          caption=f"History: {length} epoch{'s' if length != 1 else ''}",
+                          align=["right"] * (len(names) + 1), footer=footer or None)

@@ -1,6 +1,8 @@
 """Progbar: the Keras-style progress line ("469/469 ━━━━ 3s 6ms/step - loss: 0.3012").
 
 On a terminal (TTY) the line is redrawn in place with ``'\\r'`` while it runs, showing the ETA;
+in a Jupyter notebook too (as Keras does: the notebook turns ``'\\r'`` into an update of the same
+output line, so a long epoch shows one moving bar, not a flood of lines; no ANSI styling there);
 elsewhere (a log file, a pipe, CI) a plain line is printed every ``log_interval`` seconds and
 at the end, so logs stay readable. ``verbose=2`` prints only the final line of each epoch.
 
@@ -15,6 +17,8 @@ Example:
 
 import sys
 import time
+
+from glassnet.display import in_notebook
 
 
 def format_value(value):
@@ -55,7 +59,8 @@ class Progbar:
         interval: minimum seconds between redraws on a TTY.
         unit_name: 'step' (training) or 'sample'.
         file: the stream (default ``sys.stdout`` at the time of each write).
-        dynamic: force (True) or forbid (False) in-place redrawing; None detects a TTY.
+        dynamic: force (True) or forbid (False) in-place redrawing; None detects a TTY, or a
+            Jupyter notebook when the bar writes to ``sys.stdout``.
         log_interval: seconds between plain lines when not redrawing in place.
     """
 
@@ -68,15 +73,17 @@ class Progbar:
         self.unit_name = unit_name
         self._file = file
         stream = self.file
+        self.notebook = (self._file is None or self._file is sys.stdout) and in_notebook()
         self.dynamic = (
             dynamic if dynamic is not None
-            else bool(getattr(stream, "isatty", lambda: False)())
+            else bool(getattr(stream, "isatty", lambda: False)()) or self.notebook
         )
         self.log_interval = log_interval
         encoding = getattr(stream, "encoding", None) or "utf-8"
         try:
             "━".encode(encoding)
-            self._full, self._empty = "━", "━" if self.dynamic else "─"
+            styled = self.dynamic and not self.notebook  # ANSI bold/dim on a terminal only
+            self._full, self._empty = "━", "━" if styled else "─"
         except (LookupError, UnicodeEncodeError):
             self._full, self._empty = "=", "."
         self.start = time.perf_counter()
@@ -96,7 +103,7 @@ class Progbar:
         digits = len(str(self.target))
         filled = int(self.width * min(current, self.target) / self.target) if self.target else 0
         empty = self.width - filled
-        if self.dynamic and self._full == "━":
+        if self.dynamic and self._full == self._empty == "━":
             bar = f"\x1b[1m{self._full * filled}\x1b[0m\x1b[2m{self._empty * empty}\x1b[0m"
         else:
             bar = self._full * filled + self._empty * empty

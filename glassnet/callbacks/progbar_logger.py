@@ -13,7 +13,8 @@ class ProgbarLogger(Callback):
 
     Args:
         file: the output stream (default ``sys.stdout``).
-        dynamic: force/forbid in-place redrawing (None detects a terminal).
+        dynamic: force/forbid in-place redrawing (None detects a terminal or, when writing to
+            ``sys.stdout``, a Jupyter notebook, where the bar updates one line in place).
     """
 
     def __init__(self, file=None, dynamic=None):

@@ -1,7 +1,9 @@
 """``keras.utils``: to_categorical, normalize, pad_sequences, split_dataset, set_random_seed,
-PyDataset, get_file and the serialization helpers Keras also lists here."""
+PyDataset, get_file, plot_model/model_to_dot and the serialization helpers Keras also lists
+here."""
 
 from glassnet.datasets.download import get_file
+from glassnet.interop.plot_model import model_to_dot, plot_model
 from glassnet.layers.base import clear_session
 from glassnet.saving import (
     CustomObjectScope,
@@ -34,8 +36,10 @@ __all__ = [
     "get_registered_name",
     "get_registered_object",
     "is_keras_tensor",
+    "model_to_dot",
     "normalize",
     "pad_sequences",
+    "plot_model",
     "register_keras_serializable",
     "serialize_keras_object",
     "set_random_seed",

@@ -4,13 +4,74 @@ With ``layer.record`` on, a layer keeps its last input, its pre-activation ``z``
 ``call`` hands it over with ``self._record_z(z)``) and its output, and asks autodiff to keep
 their gradients; :meth:`RecordingMixin.inspect` then shows them with the delta dL/dz and the
 weight gradients. :func:`recording` turns it on for whole models. Nothing is kept, and nothing
-is slower, while ``record`` is off.
+is slower, while ``record`` is off. ``inspect()`` returns an :class:`InspectResult`, a plain
+dict that Jupyter shows as a table of each entry's shape and statistics.
 """
 
 import contextlib
 
+from glassnet.backend import xp
+from glassnet.display import html_table
 from glassnet.errors import GlassnetValueError
 from glassnet.tensor import Tensor
+
+STAT_COLUMNS = ("entry", "shape", "dtype", "min", "max", "mean", "std")
+
+
+class InspectResult(dict):
+    """What :meth:`RecordingMixin.inspect` returns: a dict, shown in Jupyter as a table.
+
+    It is a plain ``dict`` (equal to one with the same entries); ``_repr_html_`` lists every
+    array (``'input'``, ``'z'``, ..., each weight and gradient) with its shape, dtype, min,
+    max, mean and standard deviation, and "not available" where an entry is None.
+
+    Attributes:
+        layer_name: the name of the layer that recorded it.
+
+    Example:
+        >>> import numpy as np
+        >>> result = InspectResult({"output": np.array([1.0, 3.0]), "delta": None}, "dense")
+        >>> isinstance(result, dict), sorted(result)
+        (True, ['delta', 'output'])
+        >>> [row[:2] for row in result.stat_rows()]
+        [['output', '(2,)'], ['delta', 'not available']]
+    """
+
+    def __init__(self, entries=(), layer_name=None):
+        super().__init__(entries)
+        self.layer_name = layer_name
+
+    def stat_rows(self):
+        """One row (text cells, see ``STAT_COLUMNS``) per array, nested lists and dicts unrolled."""
+        rows = []
+
+        def add(label, value):
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    add(f"{label}[{key!r}]", item)
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    add(f"{label}[{i}]", item)
+            elif value is None:
+                rows.append([label, "not available", "", "", "", "", ""])
+            else:
+                array = xp.asarray(value)
+                if array.size == 0 or not xp.issubdtype(array.dtype, xp.number):
+                    stats = [""] * 4
+                else:
+                    as_float = array.astype(xp.float64)
+                    stats = [f"{float(f(as_float)):.6g}" for f in (xp.min, xp.max, xp.mean, xp.std)]
+                rows.append([label, str(tuple(array.shape)), str(array.dtype), *stats])
+
+        for key, value in self.items():
+            add(key, value)
+        return rows
+
+    def _repr_html_(self):
+        """The entries' shapes and statistics as HTML, for Jupyter (names escaped)."""
+        caption = "inspect()" if self.layer_name is None else f"{self.layer_name}.inspect()"
+        return html_table(STAT_COLUMNS, self.stat_rows(), caption=caption,
+                          align=["left", "left", "left", "right", "right", "right", "right"])
 
 
 class RecordingMixin:
@@ -40,7 +101,8 @@ class RecordingMixin:
         holds unchanged in either convention.
 
         Returns:
-            A dict of ndarrays (None where not available):
+            An :class:`InspectResult` (a dict; a table in Jupyter) of ndarrays (None where not
+            available):
             ``'input'`` the last input (a list for several inputs);
             ``'z'`` the pre-activation (equal to ``'output'`` for layers without activation);
             ``'output'`` the activation a = f(z);
@@ -81,7 +143,7 @@ class RecordingMixin:
 
         output = data.get("output")
         z = data.get("z", output)
-        return {
+        return InspectResult({
             "input": array(data.get("input")),
             "z": array(z),
             "output": array(output),
@@ -91,7 +153,7 @@ class RecordingMixin:
             "grads": {
                 w.name: (None if w.grad is None else w.grad.data) for w in self._own_weights()
             },
-        }
+        }, self.name)
 
     def clear_record(self):
         """Drop the recorded tensors (frees the graph they keep alive)."""

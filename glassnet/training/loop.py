@@ -31,7 +31,11 @@ from glassnet.training.resolution import align, build_metrics
 
 
 def resolve_verbose(verbose, where):
-    """``'auto'`` is 1 (progress bar); 0, 1 and 2 pass; anything else is refused."""
+    """``'auto'`` is 1 (progress bar); 0, 1 and 2 pass; anything else is refused.
+
+    As in Keras, ``'auto'`` means 1 everywhere: in a terminal, in a log and in a Jupyter
+    notebook (where the bar redraws one output line in place, see ``glassnet.callbacks.progbar``).
+    """
     if verbose == "auto":
         return 1
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):

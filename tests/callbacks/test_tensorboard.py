@@ -122,7 +122,9 @@ def test_weight_histograms(tmp_path, event_class):
     model, _ = fit(tmp_path, histogram_freq=1)
     found = histograms(tmp_path / "logs" / "train", event_class)
     layer = model.layers[0].name  # "dense", or "dense_<n>" after other tests' models
-    assert sorted(found) == [f"{layer}/bias/histogram", f"{layer}/kernel/histogram"]
+    assert sorted(found) == sorted(
+        f"{layer}/{what}/histogram" for what in (
+            "kernel", "bias", "kernel/gradient", "bias/gradient", "delta", "activation"))
     assert [step for step, _ in found[f"{layer}/kernel/histogram"]] == [0, 1, 2]
     _, last = found[f"{layer}/kernel/histogram"][-1]
     kernel = model.layers[0].kernel.numpy()
@@ -134,6 +136,7 @@ def test_weight_histograms(tmp_path, event_class):
     model, _ = fit(tmp_path / "every2", histogram_freq=2)
     found = histograms(tmp_path / "every2" / "logs" / "train", event_class)
     assert [step for step, _ in found[f"{model.layers[0].name}/bias/histogram"]] == [0, 2]
+    assert [step for step, _ in found[f"{model.layers[0].name}/delta/histogram"]] == [0, 2]
 
 
 def test_no_validation_writes_no_validation_run(tmp_path, event_class):
@@ -157,8 +160,11 @@ def test_arguments_that_cannot_be_honoured_warn(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         TensorBoard(tmp_path, write_graph=True, write_images=False, profile_batch=0)
-    with pytest.warns(UserWarning, match="write_images=True"):
+    with pytest.warns(UserWarning, match="write_images=True.*histogram_freq > 0"):
         TensorBoard(tmp_path, write_images=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TensorBoard(tmp_path, write_images=True, histogram_freq=1)
     with pytest.warns(UserWarning, match="profile_batch"):
         TensorBoard(tmp_path, profile_batch=2)
     with pytest.warns(UserWarning, match="embeddings_freq"):
@@ -195,3 +201,171 @@ def test_import_glassnet_does_not_import_tensorboardx():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=root)
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------ read back with TensorBoard's own reader
+def accumulator(run_dir):
+    """TensorBoard's EventAccumulator over ``run_dir``, every event kept (size guidance 0)."""
+    pytest.importorskip("tensorboardX")
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    reader = EventAccumulator(str(run_dir), size_guidance={
+        "scalars": 0, "histograms": 0, "images": 0, "tensors": 0, "compressedHistograms": 0})
+    reader.Reload()
+    return reader
+
+
+def test_tensorboards_reader_sees_the_history_and_the_weights(tmp_path):
+    model, history = fit(tmp_path, histogram_freq=1)
+    train = accumulator(tmp_path / "logs" / "train")
+    validation = accumulator(tmp_path / "logs" / "validation")
+    events = train.Scalars("epoch_loss")
+    assert [e.step for e in events] == [0, 1, 2]
+    np.testing.assert_allclose([e.value for e in events], history["loss"], rtol=1e-6)
+    np.testing.assert_allclose([e.value for e in validation.Scalars("epoch_loss")],
+                               history["val_loss"], rtol=1e-6)
+    layer = model.layers[0]
+    last = train.Histograms(f"{layer.name}/kernel/histogram")[-1]
+    kernel = layer.kernel.numpy()  # the weights after the last epoch
+    assert (last.step, last.histogram_value.num) == (2, kernel.size)
+    assert last.histogram_value.min == pytest.approx(kernel.min())
+    assert last.histogram_value.max == pytest.approx(kernel.max())
+
+
+def test_gradient_delta_and_activation_histograms_are_the_last_batchs(tmp_path):
+    """A linear unit z = x w + b on L = mean((z - y)^2): dL/dz = 2 (z - y) / n,
+    dL/dw = x^T dL/dz, dL/db = sum dL/dz (NumPy, float64); learning rate 0, two batches."""
+    x, y = tiny_data(n=8)
+    model = tiny_model(0.0)
+    layer = model.layers[0]
+    kernel, bias = layer.kernel.numpy().astype(np.float64), layer.bias.numpy().astype(np.float64)
+    model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0,
+              callbacks=[TensorBoard(tmp_path, histogram_freq=1)])
+    xb, yb = x[4:].astype(np.float64), y[4:].astype(np.float64)  # the last batch
+    z = xb @ kernel + bias
+    delta = 2.0 * (z - yb) / z.size
+    expected = {
+        f"{layer.name}/kernel/gradient/histogram": xb.T @ delta,
+        f"{layer.name}/bias/gradient/histogram": delta.sum(axis=0),
+        f"{layer.name}/delta/histogram": delta,
+        f"{layer.name}/activation/histogram": z,
+    }
+    train = accumulator(tmp_path / "train")
+    for tag, values in expected.items():
+        (event,) = train.Histograms(tag)
+        assert event.step == 0
+        histogram = event.histogram_value
+        assert histogram.num == values.size, tag
+        assert histogram.min == pytest.approx(values.min(), rel=1e-5, abs=1e-7), tag
+        assert histogram.max == pytest.approx(values.max(), rel=1e-5, abs=1e-7), tag
+        assert histogram.sum == pytest.approx(values.sum(), rel=1e-5, abs=1e-7), tag
+
+
+def seeded_run(callbacks_):
+    from glassnet.layers import Dense, Dropout
+    from glassnet.models import Sequential
+    from glassnet.utils import set_random_seed
+
+    set_random_seed(7)
+    model = Sequential([Dense(6, activation="relu", input_shape=(2,)), Dropout(0.3),
+                        Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    x, y = tiny_data(n=10)
+    history = model.fit(x, y, epochs=3, batch_size=3, verbose=0, validation_split=0.2,
+                        callbacks=callbacks_)
+    return model, history.history
+
+
+def test_training_is_bit_identical_with_and_without_the_callback(tmp_path):
+    plain_model, plain = seeded_run([])
+    callback = TensorBoard(tmp_path, histogram_freq=1, write_images=True, update_freq="batch")
+    model, logged = seeded_run([callback])
+    assert logged == plain
+    for ours, theirs in zip(model.get_weights(), plain_model.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    assert all(not layer.record and layer._inspect_data is None for layer in model.layers)
+    tags = accumulator(tmp_path / "train").Tags()["histograms"]
+    for layer in model.layers:  # every layer has a delta and an activation histogram
+        assert f"{layer.name}/delta/histogram" in tags
+        assert f"{layer.name}/activation/histogram" in tags
+
+
+def test_the_layers_own_recording_is_left_as_it_was(tmp_path):
+    from glassnet.layers import recording
+
+    x, y = tiny_data(n=8)
+    model = tiny_model(0.05)
+    model.add(keras.layers.Dense(1))
+    first, second = model.layers
+    with recording(first):
+        model.predict(x[:2], verbose=0)
+    second.record = True
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0,
+              callbacks=[TensorBoard(tmp_path, histogram_freq=1)])
+    assert first.record is False
+    np.testing.assert_array_equal(first.inspect()["input"], x[:2])  # still its own record
+    assert second.record is True
+    assert second.inspect()["output"].shape == (4, 1)  # the last batch of fit
+
+
+def test_weight_images_of_2d_kernels(tmp_path):
+    pil = pytest.importorskip("PIL.Image")
+    import io
+
+    x, y = tiny_data(n=8)
+    model = tiny_model(0.05)  # a Dense(1) on 2 inputs: a 2 x 1 kernel
+    model.fit(x, y, epochs=2, verbose=0,
+              callbacks=[TensorBoard(tmp_path, histogram_freq=1, write_images=True)])
+    layer = model.layers[0]
+    train = accumulator(tmp_path / "train")
+    assert train.Tags()["images"] == [f"{layer.name}/kernel/image"]  # no 1-D bias image
+    events = train.Images(f"{layer.name}/kernel/image")
+    assert [e.step for e in events] == [0, 1]
+    assert (events[-1].height, events[-1].width) == (2, 1)  # inputs x units
+    pixels = np.asarray(pil.open(io.BytesIO(events[-1].encoded_image_string)).convert("L"))
+    kernel = layer.kernel.numpy()[:, 0]
+    assert pixels[np.argmin(kernel), 0] == 0 and pixels[np.argmax(kernel), 0] == 255
+
+
+def branchy_model():
+    from glassnet import layers
+    from glassnet.models import Model, Sequential
+
+    inner = Sequential([layers.Dense(3, input_shape=(4,), name="i1"),
+                        layers.Dense(1, name="i2")], name="inner")
+    x = layers.Input((2,), name="x")
+    a = layers.Dense(4, activation="relu", name="a")(x)
+    b = layers.Dense(4, name="b")(x)
+    c = layers.Concatenate(name="c")([a, b])
+    d = layers.Dense(4, name="d")(c)
+    model = Model(x, inner(d), name="branchy")
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def test_the_graph_has_one_node_per_layer_with_its_inputs(tmp_path):
+    model = branchy_model()
+    x, y = tiny_data(n=4)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[TensorBoard(tmp_path)])
+    graph = accumulator(tmp_path / "train").Graph()
+    nodes = {node.name: node for node in graph.node}
+    assert [(n.name, n.op, list(n.input)) for n in graph.node] == [
+        ("x", "InputLayer", []), ("a", "Dense", ["x"]), ("b", "Dense", ["x"]),
+        ("c", "Concatenate", ["a", "b"]), ("d", "Dense", ["c"]),
+        ("inner/i1", "Dense", ["d"]), ("inner/i2", "Dense", ["inner/i1"]),
+    ]
+    # params: inputs * units + units
+    counts = {"x": 0, "a": 2 * 4 + 4, "b": 2 * 4 + 4, "c": 0, "d": 8 * 4 + 4,
+              "inner/i1": 4 * 3 + 3, "inner/i2": 3 * 1 + 1}
+    assert {name: node.attr["param_count"].i for name, node in nodes.items()} == counts
+    assert nodes["c"].attr["output_shape"].s == b"(None, 8)"
+    (shape,) = nodes["c"].attr["_output_shapes"].list.shape
+    assert [dim.size for dim in shape.dim] == [-1, 8]
+
+
+def test_write_graph_false_writes_no_graph(tmp_path):
+    x, y = tiny_data()
+    tiny_model(0.05).fit(x, y, epochs=1, verbose=0,
+                         callbacks=[TensorBoard(tmp_path, write_graph=False)])
+    assert accumulator(tmp_path / "train").Tags()["graph"] is False

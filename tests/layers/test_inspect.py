@@ -113,3 +113,60 @@ def test_layer_without_activation_reports_z_as_output():
     np.testing.assert_array_equal(info["z"], info["output"])
     np.testing.assert_array_equal(info["delta"], np.full((2, 3), 3.0))
     assert info["weights"] == {} and info["grads"] == {}
+
+
+def _stats(array):
+    """shape, dtype, min, max, mean, std as the HTML table prints them (6 significant)."""
+    array = np.asarray(array, dtype=np.float64)
+    return [f"{v:.6g}" for v in (array.min(), array.max(), array.mean(), array.std())]
+
+
+def test_inspect_is_still_a_plain_dict_with_the_documented_entries():
+    model, _ = _two_layer_sigmoid_net()
+    with recording(model):
+        model(np.array([[0.05, 0.10]])).sum().backward()
+    result = model.layers[0].inspect()
+    assert isinstance(result, dict) and result.layer_name == model.layers[0].name
+    assert sorted(result) == ["delta", "grads", "input", "output", "output_grad", "weights",
+                              "z"]
+    assert type(result["weights"]) is dict and type(result["grads"]) is dict
+
+
+def test_html_table_for_jupyter_shows_shapes_and_statistics():
+    from tests.test_display import table_cells
+
+    model, (w1, b1, w2, b2) = _two_layer_sigmoid_net()
+    hidden = model.layers[0]
+    x = np.array([[0.05, 0.10], [0.9, -0.3]])
+    with recording(model):
+        model(x).sum().backward()
+    caption, headers, rows, _ = table_cells(hidden.inspect()._repr_html_())
+    assert caption == f"{hidden.name}.inspect()"
+    assert headers == ["entry", "shape", "dtype", "min", "max", "mean", "std"]
+    by_entry = {row[0]: row for row in rows}
+    z = x @ w1 + b1  # by hand
+    a = 1 / (1 + np.exp(-z))
+    assert by_entry["input"] == ["input", "(2, 2)", "float64", *_stats(x)]
+    assert by_entry["z"] == ["z", "(2, 3)", "float64", *_stats(z)]
+    assert by_entry["output"] == ["output", "(2, 3)", "float64", *_stats(a)]
+    assert by_entry["weights['kernel']"] == ["weights['kernel']", "(2, 3)", "float64",
+                                             *_stats(w1)]
+    assert by_entry["weights['bias']"][1:] == ["(3,)", "float64", *_stats(b1)]
+    y = 1 / (1 + np.exp(-(a @ w2 + b2)))
+    delta = a * (1 - a) * ((y * (1 - y)) @ w2.T)  # d sum(y) / dz of the hidden layer
+    np.testing.assert_allclose(hidden.inspect()["delta"], delta, rtol=1e-12)
+    assert by_entry["delta"][3:] == _stats(delta)
+    assert by_entry["grads['kernel']"][3:] == _stats(x.T @ delta)
+
+
+def test_html_table_says_what_is_missing_and_escapes_names():
+    from tests.test_display import table_cells
+
+    layer = Dense(2, name="<dense&>")
+    layer.record = True
+    layer(np.ones((1, 3), dtype="float32"))  # no backward: no delta, no gradients
+    html_text = layer.inspect()._repr_html_()
+    assert "<dense&>" not in html_text and "&lt;dense&amp;&gt;.inspect()" in html_text
+    rows = {row[0]: row for row in table_cells(html_text)[2]}
+    assert rows["delta"][1] == rows["grads['kernel']"][1] == "not available"
+    assert rows["input"] == ["input", "(1, 3)", "float32", "1", "1", "1", "0"]
