@@ -97,8 +97,10 @@ def unique_infos(archive, path, what):
 def read_json(data, name, path):
     try:
         value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, ValueError) as error:  # JSONDecodeError; a 5,000-digit int
         raise fail(path, f"{name} is not valid JSON ({error})") from None
+    except RecursionError:
+        raise fail(path, f"{name} is nested too deeply to be a model file") from None
     if not isinstance(value, dict):
         raise fail(path, f"{name} must hold a JSON object, found {type(value).__name__}")
     return value

@@ -8,11 +8,15 @@ archive holding exactly these members::
                         the compile arguments, the optimizer config and a weight manifest
     model.weights.npz   every weight, in ``model.weights`` order, as plain numeric arrays
     optimizer.npz       (optional) the optimizer state: slots and ``iterations``
+    callbacks.json      (optional) the callbacks' states, ``callback_states`` below
+    callbacks.npz       (optional) the arrays those states hold (EarlyStopping's best weights)
 
 A checkpoint (``save_model(..., include_rng_state=True)``, what ``ModelCheckpoint`` writes) also
 stores the state of ``glassnet.config.rng`` in config.json (plain JSON integers), and
 ``load_model`` puts it back, so ``fit(..., initial_epoch=k)`` after loading the epoch-k
 checkpoint draws the same shuffles and dropout masks as the uninterrupted run: bit-identical.
+ModelCheckpoint adds the callbacks' states, which load_model validates and fit(initial_epoch=k)
+hands back (:mod:`glassnet.callbacks.states`).
 
 Nothing in the file can run code: NumPy arrays are read with ``allow_pickle=False``, only the
 member names above are accepted (once each), sizes are bounded and every ``.npy`` header is
@@ -63,7 +67,9 @@ CONFIG = "config.json"
 WEIGHTS_NPZ = "model.weights.npz"
 WEIGHTS_SAFETENSORS = "model.safetensors"
 OPTIMIZER_NPZ = "optimizer.npz"
-ALLOWED_MEMBERS = {METADATA, CONFIG, WEIGHTS_NPZ, WEIGHTS_SAFETENSORS, OPTIMIZER_NPZ}
+CALLBACK_MEMBERS = {"callbacks.json", "callbacks.npz"}  # see glassnet.callbacks.states
+ALLOWED_MEMBERS = {METADATA, CONFIG, WEIGHTS_NPZ, WEIGHTS_SAFETENSORS, OPTIMIZER_NPZ,
+                   *CALLBACK_MEMBERS}
 MANIFEST_KEY = "__glassnet__"
 
 
@@ -177,7 +183,7 @@ def _model_config(model):
 
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True, weights_format="npz",
-               include_rng_state=False):
+               include_rng_state=False, callback_states=None):
     """Save architecture, weights, compile arguments and optimizer state to one zip file.
 
     Args:
@@ -189,8 +195,14 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, weights_
         include_rng_state: also store the state of ``glassnet.config.rng`` and of every
             layer's private generator (``Dropout(seed=...)``), as JSON, which
             :func:`load_model` restores: a checkpoint from which training resumes exactly.
+        callback_states: ``CallbackList.callback_states()`` (what ModelCheckpoint passes),
+            stored as ``callbacks.json`` (arrays in ``callbacks.npz``); None stores none.
     """
     filepath = os.fspath(filepath)
+    if not filepath or os.path.isdir(filepath) or filepath[-1:] in ("/", os.sep, b"/"):
+        raise GlassnetValueError(  # before any temporary file is written next to it
+            f"save: filepath must name a file (e.g. 'model.glassnet'), received {filepath!r}"
+            + (" (a folder)" if filepath and os.path.isdir(filepath) else ""))
     if not overwrite and os.path.exists(filepath):
         raise GlassnetValueError(f"save: {filepath!r} exists and overwrite=False")
     if weights_format not in ("npz", "safetensors"):
@@ -231,6 +243,10 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, weights_
         }
         members[OPTIMIZER_NPZ] = _npz_bytes(
             {f"s{i:05d}": xp.asarray(state[key]) for i, key in enumerate(keys)})
+    if callback_states is not None:
+        from glassnet.callbacks.states import states_members
+
+        members.update(states_members(callback_states, _npz_bytes))
     from glassnet import __version__
 
     metadata = {"format": FORMAT, "format_version": FORMAT_VERSION,
@@ -309,7 +325,12 @@ def _read_model_archive(path):
             optimizer_arrays = safe.read_npz(
                 safe.read_member(archive, infos[OPTIMIZER_NPZ], path, safe.MAX_ARRAYS_BYTES),
                 OPTIMIZER_NPZ, path, list(state_keys))
-    return metadata, config, [weights[k] for k in keys], optimizer_arrays
+        from glassnet.callbacks.states import read_states
+
+        callback_states = read_states(archive, infos, path)
+    return metadata, config, [weights[k] for k in keys], optimizer_arrays, callback_states
+
+
 
 
 def _assign_weights(model, arrays, path, manifest_names=None):
@@ -422,7 +443,7 @@ def _keras_kind(filepath):
 
 
 def _load_model(path, custom_objects, compile, safe_mode):  # noqa: A002
-    _, config, arrays, optimizer_arrays = _read_model_archive(path)
+    _, config, arrays, optimizer_arrays, callback_states = _read_model_archive(path)
     from glassnet.layers.core import lambda_deserialization
     from glassnet.layers.serialization import deserialize
 
@@ -477,6 +498,8 @@ def _load_model(path, custom_objects, compile, safe_mode):  # noqa: A002
             _restore_optimizer(model, optimizer_spec, optimizer_arrays, path)
     rng_state.restore_global(config.get("rng_state"), path)
     rng_state.restore_layers(model, config.get("layer_rng_states"), path)
+    if callback_states is not None:  # for fit(initial_epoch=k): see glassnet.callbacks.states
+        model._callback_states = callback_states
     return model
 
 
@@ -530,7 +553,7 @@ def load_weights(model, filepath, skip_mismatch=False):
     with archive:
         names = set(archive.namelist())
     if METADATA in names:
-        _, config, arrays, _ = _read_model_archive(path)
+        _, config, arrays, _, _ = _read_model_archive(path)
         manifest_names = [entry.get("name") for entry in config["weights"]]
     else:
         size = os.path.getsize(path)

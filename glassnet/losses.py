@@ -45,6 +45,7 @@ from glassnet.functional import (  # noqa: F401 - the Keras loss functions, re-e
     sparse_categorical_crossentropy,
     zero_one_loss,
 )
+from glassnet.hyperparameters import check_axis, check_bool, check_number, require
 from glassnet.registry import Registry, exact_name, to_snake_case
 from glassnet.tensor import Tensor, as_tensor
 
@@ -116,14 +117,20 @@ def _apply_mask(sample_weight, mask, values, reduction):
     return weights * mask
 
 
-def _check_reduction(reduction):
+def _check_reduction(reduction, where="loss"):
     if reduction is None:
         return "none"
-    if reduction not in REDUCTIONS:
-        raise GlassnetValueError(
-            f"loss reduction must be one of {', '.join(REDUCTIONS)} or None, got {reduction!r}"
-        )
+    require(isinstance(reduction, str) and reduction in REDUCTIONS, where, "reduction",
+            f"one of {', '.join(REDUCTIONS)} or None", reduction)
     return reduction
+
+
+def _check_crossentropy(loss, from_logits, label_smoothing=0.0, axis=-1):
+    """from_logits a bool, label_smoothing in [0, 1], axis an int (named after the loss)."""
+    where = type(loss).__name__
+    check_bool(where, "from_logits", from_logits)
+    check_number(where, "label_smoothing", label_smoothing, low=0, high=1)
+    check_axis(where, "axis", axis)
 
 
 class Loss:
@@ -145,7 +152,7 @@ class Loss:
     """
 
     def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
-        self.reduction = _check_reduction(reduction)
+        self.reduction = _check_reduction(reduction, type(self).__name__)
         self.name = name or to_snake_case(type(self).__name__)
         self.dtype = dtype
 
@@ -254,7 +261,7 @@ class Huber(Loss):
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss",
                  dtype=None):
         super().__init__(reduction, name, dtype)
-        self.delta = delta
+        self.delta = check_number("Huber", "delta", delta, low=0, low_open=True)
 
     def call(self, y_true, y_pred):
         return huber(y_true, y_pred, self.delta)
@@ -282,6 +289,7 @@ class BinaryCrossentropy(Loss):
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
         super().__init__(reduction, name, dtype)
+        _check_crossentropy(self, from_logits, label_smoothing, axis)
         self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
 
     def call(self, y_true, y_pred):
@@ -311,6 +319,7 @@ class CategoricalCrossentropy(Loss):
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
         super().__init__(reduction, name, dtype)
+        _check_crossentropy(self, from_logits, label_smoothing, axis)
         self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
 
     def call(self, y_true, y_pred):
@@ -340,6 +349,7 @@ class SparseCategoricalCrossentropy(Loss):
     def __init__(self, from_logits=False, reduction="sum_over_batch_size",
                  name="sparse_categorical_crossentropy", dtype=None):
         super().__init__(reduction, name, dtype)
+        _check_crossentropy(self, from_logits)
         self.from_logits = from_logits
 
     def call(self, y_true, y_pred):

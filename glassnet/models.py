@@ -11,7 +11,7 @@ Three ways to make a model, as in Keras:
 ``Model`` gets ``compile``/``fit``/``evaluate``/``predict`` and the training steps from the
 :class:`~glassnet.training.Trainer` mixin (``class Model(Trainer, Layer)``, as in Keras 3);
 ``save``/``save_weights``/``load_weights`` call :mod:`glassnet.io` and ``summary`` prints the
-table that :mod:`glassnet.summary` builds. (At a little over 600 lines this module is one
+table that :mod:`glassnet.summary` builds. (At under 700 lines this module is one
 concept: the model, functional graph and Sequential stack together, which share the graph's
 nodes, names and config; the symbolic structures they walk live in
 :mod:`glassnet.layers.symbolic`.)
@@ -128,8 +128,10 @@ class Model(Trainer, Layer):
             if id(layer) not in ids:
                 ids.add(id(layer))
                 layers.append(layer)
-        names = [layer.name for layer in layers]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        seen_names, duplicates = set(), set()
+        for layer in layers:
+            (duplicates if layer.name in seen_names else seen_names).add(layer.name)
+        duplicates = sorted(duplicates)
         if duplicates:
             raise GlassnetValueError(
                 f"Model: all layers of a model must have unique names; duplicated: "
@@ -315,12 +317,10 @@ class Model(Trainer, Layer):
         for layer in self._graph_layers:
             entry = serialize(layer)
             entry["name"] = layer.name
+            calls = self._calls_of(layer)
             entry["inbound_nodes"] = [
-                [self._tensor_ref(t) for t in node.flat_inputs]
-                for node in self._nodes
-                if node.layer is layer
-            ]
-            layouts = [call_layout(node) for node in self._nodes if node.layer is layer]
+                [self._tensor_ref(t) for t in node.flat_inputs] for node in calls]
+            layouts = [call_layout(node) for node in calls]
             if any(layout is not None for layout in layouts):  # several tensor arguments
                 entry["call_layouts"] = layouts
             layers.append(entry)
@@ -347,10 +347,26 @@ class Model(Trainer, Layer):
     def _tensor_ref(self, tensor):
         """[layer name, index of the call among the layer's calls in this model, output #]."""
         layer = tensor.node.layer
-        calls = [n for n in self._nodes if n.layer is layer] if not isinstance(
-            layer, InputLayer
-        ) else [tensor.node]
-        return [layer.name, calls.index(tensor.node), tensor.index]
+        if isinstance(layer, InputLayer):
+            return [layer.name, 0, tensor.index]
+        return [layer.name, self._call_index()[0][id(tensor.node)], tensor.index]
+
+    def _calls_of(self, layer):
+        """The graph's nodes that call ``layer``, in graph order."""
+        return [self._nodes[i] for i in self._call_index()[1].get(id(layer), ())]
+
+    def _call_index(self):
+        """``({id(node): its rank among its layer's calls}, {id(layer): [node positions]})``,
+        made once per graph: get_config is O(nodes), not O(nodes * layers)."""
+        cached = self.__dict__.get("_call_index_cache")
+        if cached is None or cached[0] is not self._nodes:
+            ranks, positions = {}, {}
+            for position, node in enumerate(self._nodes):
+                calls = positions.setdefault(id(node.layer), [])
+                ranks[id(node)] = len(calls)
+                calls.append(position)
+            cached = self._call_index_cache = (self._nodes, ranks, positions)
+        return cached[1:]
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -511,6 +527,7 @@ class Sequential(Model):
     def __init__(self, layers=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         self._layers = []
+        self._names = {}  # layer name -> its index in _layers: add()'s unique-name check, O(1)
         self._input_layer = None
         self._build_shape = None
         self._shapes_done = 0  # layers already called on the symbolic input
@@ -544,22 +561,36 @@ class Sequential(Model):
                 f"Sequential.add: expected a Layer, received {type(layer).__name__} "
                 f"{layer!r}"
             )
-        for existing in self._layers:
-            if existing.name == layer.name:
-                raise GlassnetValueError(
-                    f"Sequential.add: all layers must have unique names; '{layer.name}' is "
-                    f"already the name of a layer in this model"
-                )
+        if self._name_taken(layer.name):
+            raise GlassnetValueError(
+                f"Sequential.add: all layers must have unique names; '{layer.name}' is "
+                f"already the name of a layer in this model"
+            )
         if not self._layers and self._build_shape is None:
             self._build_shape = layer._batch_input_shape
         self._layers.append(layer)
+        self._names[layer.name] = len(self._layers) - 1
         self._propagate_shapes()
+
+    def _name_taken(self, name):
+        """Whether a layer of the stack is called ``name``, in O(1) (building n layers is
+        O(n)): ``_names`` maps each name to its layer's position in the stack, as it was when
+        the layer was added; an entry whose layer was renamed since is noticed here and the
+        index is rebuilt from the current names."""
+        index = self._names.get(name)
+        if index is not None and (index >= len(self._layers)
+                                  or self._layers[index].name != name):
+            self._names = {layer.name: i for i, layer in enumerate(self._layers)}
+            index = self._names.get(name)
+        return index is not None
 
     def pop(self):
         """Remove and return the last layer."""
         if not self._layers:
             raise GlassnetValueError("Sequential.pop: the model has no layers")
         layer = self._layers.pop()
+        if self._names.get(layer.name) == len(self._layers):
+            del self._names[layer.name]
         self._shapes_done = min(self._shapes_done, len(self._layers))
         self._symbolic = self._symbolic[: self._shapes_done]
         self.output_shape = (
@@ -595,7 +626,7 @@ class Sequential(Model):
         x = self._input_layer.output
         if self._shapes_done:
             x = self._symbolic[self._shapes_done - 1]
-        self._symbolic = self._symbolic[: self._shapes_done]
+        del self._symbolic[self._shapes_done:]  # in place: no copy per added layer
         for layer in self._layers[self._shapes_done:]:
             x = layer(x)
             layer.output_shape = x.shape

@@ -23,8 +23,7 @@ Example:
 
 import math
 
-from glassnet.backend import xp
-from glassnet.errors import GlassnetValueError
+from glassnet.hyperparameters import check_bool, check_number, is_int, require
 from glassnet.registry import Registry, exact_name
 
 __all__ = [
@@ -47,14 +46,6 @@ __all__ = [
     "deserialize",
     "register",
 ]
-
-def _require(ok, where, name, expected, value):
-    if not ok:
-        raise GlassnetValueError(f"{where}: `{name}` must be {expected}, received {name}={value!r}")
-
-
-def _is_number(value):
-    return isinstance(value, (int, float, xp.integer, xp.floating)) and not isinstance(value, bool)
 
 
 class LearningRateSchedule:
@@ -86,7 +77,18 @@ register = REGISTRY.register  # class decorator
 
 
 def _check_decay_steps(where, decay_steps):
-    _require(_is_number(decay_steps) and decay_steps > 0, where, "decay_steps", "> 0", decay_steps)
+    check_number(where, "decay_steps", decay_steps, low=0, low_open=True)
+
+
+def _check_rate(where, name, value):
+    """A learning rate given to a schedule: a finite float >= 0 (as an optimizer's own)."""
+    check_number(where, name, value, low=0)
+
+
+def _check_common(where, initial_learning_rate, decay_steps, staircase=False):
+    _check_rate(where, "initial_learning_rate", initial_learning_rate)
+    _check_decay_steps(where, decay_steps)
+    check_bool(where, "staircase", staircase)
 
 
 @register
@@ -109,7 +111,9 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
-        _check_decay_steps("ExponentialDecay", decay_steps)
+        _check_common("ExponentialDecay", initial_learning_rate, decay_steps, staircase)
+        # decay_rate ** p: a negative rate gives complex numbers, 0 a rate of 0 after step 0
+        check_number("ExponentialDecay", "decay_rate", decay_rate, low=0, low_open=True)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
@@ -147,7 +151,9 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        _check_decay_steps("InverseTimeDecay", decay_steps)
+        _check_common("InverseTimeDecay", initial_learning_rate, decay_steps, staircase)
+        # 1 / (1 + decay_rate * p): a negative rate divides by zero (or grows the rate)
+        check_number("InverseTimeDecay", "decay_rate", decay_rate, low=0)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
@@ -189,7 +195,13 @@ class PolynomialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
                  cycle=False, name="PolynomialDecay"):
-        _check_decay_steps("PolynomialDecay", decay_steps)
+        where = "PolynomialDecay"
+        _check_common(where, initial_learning_rate, decay_steps)
+        _check_rate(where, "end_learning_rate", end_learning_rate)
+        # (1 - s / D) ** power reaches 0 ** power at s = D: a negative power divides by zero
+        # (Keras documents no range; 0 is a constant rate, > 0 a decay)
+        check_number(where, "power", power, low=0)
+        check_bool(where, "cycle", cycle)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.end_learning_rate = end_learning_rate
@@ -230,10 +242,15 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     """
 
     def __init__(self, boundaries, values, name="PiecewiseConstant"):
+        where = "PiecewiseConstantDecay"
         boundaries, values = list(boundaries), list(values)
-        _require(len(boundaries) == len(values) - 1, "PiecewiseConstantDecay", "values",
+        for i, boundary in enumerate(boundaries):
+            check_number(where, f"boundaries[{i}]", boundary)
+        for i, value in enumerate(values):
+            _check_rate(where, f"values[{i}]", value)
+        require(len(boundaries) == len(values) - 1, "PiecewiseConstantDecay", "values",
                  f"one element longer than boundaries (len {len(boundaries)})", values)
-        _require(all(a < b for a, b in zip(boundaries, boundaries[1:], strict=False)),
+        require(all(a < b for a, b in zip(boundaries, boundaries[1:], strict=False)),
                  "PiecewiseConstantDecay", "boundaries", "strictly increasing", boundaries)
         self.boundaries = boundaries
         self.values = values
@@ -279,8 +296,13 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
-        _check_decay_steps("CosineDecay", decay_steps)
-        _require(warmup_steps >= 0, "CosineDecay", "warmup_steps", ">= 0", warmup_steps)
+        where = "CosineDecay"
+        _check_rate(where, "initial_learning_rate", initial_learning_rate)
+        _check_decay_steps(where, decay_steps)
+        check_number(where, "alpha", alpha, low=0, high=1)
+        check_number(where, "warmup_steps", warmup_steps, low=0)
+        if warmup_target is not None:
+            _check_rate(where, "warmup_target", warmup_target)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.alpha = alpha
@@ -324,8 +346,11 @@ class StepList(LearningRateSchedule):
     """
 
     def __init__(self, values):
+        values = list(values)
+        for i, value in enumerate(values):
+            _check_rate("StepList", f"values[{i}]", value)
         values = [float(v) for v in values]
-        _require(len(values) > 0, "StepList", "values", "a non-empty list", values)
+        require(len(values) > 0, "StepList", "values", "a non-empty list", values)
         self.values = values
 
     def __call__(self, step):
@@ -355,13 +380,11 @@ def get(identifier):
 def _check_steps(where, total_step, step_per_epoch, decay_epoch, decay_name="decay_epoch"):
     for name, value in (("total_step", total_step), ("step_per_epoch", step_per_epoch),
                         (decay_name, decay_epoch)):
-        ok = isinstance(value, (int, xp.integer)) and not isinstance(value, bool) and value > 0
-        _require(ok, where, name, "a positive int", value)
+        require(is_int(value) and value > 0, where, name, "a positive int", value)
 
 
 def _check_positive(where, name, value, allow_zero=False):
-    ok = _is_number(value) and (value >= 0 if allow_zero else value > 0)
-    _require(ok, where, name, "a number >= 0" if allow_zero else "a number > 0", value)
+    check_number(where, name, value, low=0, low_open=not allow_zero)
 
 
 def _epoch(i, step_per_epoch):
@@ -463,7 +486,7 @@ def cosine_decay_lr(min_lr, max_lr, total_step, step_per_epoch, decay_epoch):
     where = "cosine_decay_lr"
     _check_positive(where, "min_lr", min_lr, allow_zero=True)
     _check_positive(where, "max_lr", max_lr)
-    _require(max_lr > min_lr, where, "max_lr", f"> min_lr ({min_lr})", max_lr)
+    require(max_lr > min_lr, where, "max_lr", f"> min_lr ({min_lr})", max_lr)
     _check_steps(where, total_step, step_per_epoch, decay_epoch)
     delta = 0.5 * (max_lr - min_lr)
     lrs = []
@@ -513,12 +536,13 @@ def piecewise_constant_lr(milestone, learning_rates):
     """
     where = "piecewise_constant_lr"
     milestone, learning_rates = list(milestone), list(learning_rates)
-    _require(len(milestone) == len(learning_rates), where, "learning_rates",
+    require(len(milestone) == len(learning_rates), where, "learning_rates",
              f"as long as milestone ({len(milestone)})", learning_rates)
     lrs, last = [], 0
     for i, (item, rate) in enumerate(zip(milestone, learning_rates, strict=True)):
-        ok = isinstance(item, (int, xp.integer)) and item > 0 and item >= last
-        _require(ok, where, f"milestone[{i}]", "a positive int, not below the previous one", item)
+        _check_rate(where, f"learning_rates[{i}]", rate)
+        ok = is_int(item) and item > 0 and item >= last
+        require(ok, where, f"milestone[{i}]", "a positive int, not below the previous one", item)
         lrs += [rate] * (item - last)
         last = item
     return lrs

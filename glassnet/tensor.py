@@ -28,7 +28,7 @@ backward walks both -- so, as in DeZero's core, they are read together.)
 import weakref
 
 from glassnet.backend import xp
-from glassnet.config import config
+from glassnet.config import PerThreadList, config, per_thread, using_config
 from glassnet.errors import (
     AnomalyError,
     GlassnetError,
@@ -42,8 +42,9 @@ _NUMERIC_KINDS = "biuf"
 _SCALARS = (int, float, xp.integer, xp.floating)  # "weak" scalars: they take a tensor's dtype
 
 # Callables hook(function, inputs, outputs) run after every op; ``gn.trace`` adds one. Empty
-# (and so free) unless a trace is active; suspended while backward() runs.
-_op_hooks = []
+# (and so free) unless a trace is active; suspended while backward() runs. Per thread: a trace
+# records the ops of the thread that opened it only.
+_op_hooks = PerThreadList()
 
 # Name -> op class (every public Function subclass defined in glassnet, by class name) or
 # functional form (``register_op``) in glassnet.ops; filled as glassnet.ops is imported.
@@ -469,11 +470,10 @@ def _backward(root, grad, create_graph, capture, caller):
             raise ShapeError(f"{caller}: grad has shape {grad.shape}, expected {root.shape}")
     hooks = _op_hooks[:]
     _op_hooks.clear()  # ops run by backward itself are not traced
-    old, config.enable_grad = config.enable_grad, create_graph
     try:
-        _run_backward(root, grad, create_graph, capture)
+        with using_config("enable_grad", create_graph):  # this thread's grad mode only
+            _run_backward(root, grad, create_graph, capture)
     finally:
-        config.enable_grad = old
         _op_hooks[:] = hooks
 
 
@@ -628,7 +628,7 @@ class Function:
         inputs = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
         arrays = [x.data for x in inputs]
         try:
-            if config.detect_anomaly:  # NaN/inf raise AnomalyError below: NumPy's warnings go
+            if per_thread.detect_anomaly:  # NaN/inf raise AnomalyError below: NumPy's warnings go
                 with xp.errstate(all="ignore"):
                     ys = self.forward(*arrays)
             else:
@@ -642,7 +642,7 @@ class Function:
             outputs = tuple(Tensor(y if isinstance(y, xp.ndarray) else xp.asarray(y)) for y in ys)
         else:
             outputs = (Tensor(ys if isinstance(ys, xp.ndarray) else xp.asarray(ys)),)
-        if config.detect_anomaly:
+        if per_thread.detect_anomaly:
             for y in outputs:
                 if y.data.dtype.kind == "f" and not xp.all(xp.isfinite(y.data)):
                     shapes = ", ".join(str(x.shape) for x in inputs)
@@ -650,12 +650,12 @@ class Function:
                         f"detect_anomaly: {self.op_name} produced NaN/inf in forward "
                         f"(input shapes {shapes})"
                     )
-        if config.enable_grad:
+        if per_thread.enable_grad:
             for x in inputs:
                 if x.requires_grad:
                     self._connect(inputs, outputs)
                     break
-        for hook in _op_hooks:
+        for hook in _op_hooks.items:
             hook(self, inputs, outputs)
         return outputs if len(outputs) > 1 else outputs[0]
 

@@ -7,6 +7,17 @@ logs (``loss``, metrics, ``val_*``); finally ``on_train_end``. ``evaluate`` and 
 the ``on_test_*`` and ``on_predict_*`` hooks. A callback can stop training by setting
 ``self.model.stop_training = True``; training checks it after every batch.
 
+Checkpoints carry the callbacks' state: ``get_state()`` returns what a callback keeps between
+epochs (JSON values and ndarrays; ``{}`` by default), ``ModelCheckpoint`` stores the states of
+all of fit's callbacks with the model (:mod:`glassnet.callbacks.states`), ``load_model``
+validates and keeps them (``model._callback_states``), and ``fit(..., initial_epoch=k)`` hands
+each callback with the same :meth:`Callback.state_key` (class name plus what it watches,
+numbered when several share it) its state (``set_state``) before ``on_train_begin``, which then
+keeps it instead of starting afresh. A saved state that
+no callback of the resumed fit claims is ignored; a callback without a saved state starts
+afresh. At the end of an epoch, callbacks that save checkpoints run after all the others (those
+with ``save_best_only`` first), so a checkpoint holds every state as it is after that epoch.
+
 Example:
     >>> class Printer(Callback):
     ...     def on_epoch_end(self, epoch, logs=None):
@@ -15,6 +26,7 @@ Example:
 
 import math
 
+from glassnet.errors import GlassnetTypeError, GlassnetValueError
 from glassnet.registry import Registry, exact_name
 
 HOOKS = (
@@ -29,7 +41,14 @@ class Callback:
     """Base class: override any hook; ``self.model`` and ``self.params`` are set by training.
 
     ``params`` holds ``verbose``, ``epochs`` and ``steps`` (batches per epoch, or None).
+
+    Attributes:
+        state_fields: ``{field: check}`` for :meth:`get_state`'s dict (see
+            :func:`glassnet.callbacks.states.check_state`), used to validate a state read from a
+            checkpoint; None (the default) for none.
     """
+
+    state_fields = None
 
     def __init__(self):
         self.model = None
@@ -40,6 +59,39 @@ class Callback:
 
     def set_params(self, params):
         self.params = params
+
+    def state_key(self):
+        """What names this callback's state in a checkpoint (default: the class name).
+
+        Callbacks watching a quantity or writing a file add it, e.g.
+        ``"EarlyStopping(monitor='val_loss')"``, so that a resumed fit gives a state only to the
+        callback that made it.
+        """
+        return type(self).__name__
+
+    def get_state(self):
+        """What this callback keeps between epochs: a dict of JSON values and ndarrays.
+
+        ``ModelCheckpoint`` saves it with the model; a resumed ``fit(initial_epoch=k)`` gives it
+        back through :meth:`set_state`. The default, for a callback that keeps nothing: ``{}``.
+        """
+        return {}
+
+    def set_state(self, state):
+        """Take back a state :meth:`get_state` returned (default: nothing to take).
+
+        A callback that resets itself in ``on_train_begin`` calls :meth:`_mark_resumed` here and
+        :meth:`_fresh_start` there, so that the next ``on_train_begin`` keeps the state.
+        """
+
+    def _mark_resumed(self):
+        self._resumed = True
+
+    def _fresh_start(self):
+        """False once after :meth:`set_state` (the state is kept), True otherwise."""
+        resumed = getattr(self, "_resumed", False)
+        self._resumed = False
+        return not resumed
 
     def on_train_begin(self, logs=None):
         pass
@@ -121,8 +173,6 @@ class CallbackList(Callback):
         self.callbacks = list(callbacks)
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
-                from glassnet.errors import GlassnetTypeError
-
                 raise GlassnetTypeError(
                     f"callbacks: expected Callback objects, got {type(callback).__name__}"
                 )
@@ -132,13 +182,44 @@ class CallbackList(Callback):
             self.callbacks.append(self.history)
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
             self.callbacks.insert(0, ProgbarLogger())
+        for callback in self.callbacks:
+            self._adopt(callback)
         if model is not None:
             self.set_model(model)
         if params:
             self.set_params(params)
 
+    def _adopt(self, callback):
+        if getattr(callback, "saves_checkpoints", False):  # it stores the states of all of us
+            callback.callback_list = self
+
     def append(self, callback):
         self.callbacks.append(callback)
+        self._adopt(callback)
+
+    def _keys(self):
+        """(callback, its key in a checkpoint): ``state_key() + '#n'``, n counting duplicates."""
+        counts = {}
+        for callback in self.callbacks:
+            key = callback.state_key()
+            counts[key] = counts.get(key, -1) + 1
+            yield callback, f"{key}#{counts[key]}"
+
+    def callback_states(self):
+        """``{key: {'class_name': ..., 'state': get_state()}}`` of the callbacks with a state."""
+        states = {}
+        for callback, key in self._keys():
+            state = callback.get_state()
+            if state:
+                states[key] = {"class_name": type(callback).__name__, "state": state}
+        return states
+
+    def set_callback_states(self, states):
+        """Give each callback the state saved under its key by a callback of its class."""
+        for callback, key in self._keys():
+            entry = (states or {}).get(key)
+            if entry is not None and entry.get("class_name") == type(callback).__name__:
+                callback.set_state(entry["state"])
 
     def set_model(self, model):
         self.model = model
@@ -167,7 +248,12 @@ def _dispatch(hook):
             args.append({})
         if args[-1] is None:
             args[-1] = {}
-        for callback in self.callbacks:
+        callbacks = self.callbacks
+        if hook == "on_epoch_end":  # savers last, best-only first: checkpoints see final states
+            savers = sorted((c for c in callbacks if getattr(c, "saves_checkpoints", False)),
+                            key=lambda c: not getattr(c, "save_best_only", False))
+            callbacks = [c for c in callbacks if c not in savers] + savers
+        for callback in callbacks:
             getattr(callback, hook)(*args)
 
     call.__name__ = hook
@@ -182,8 +268,6 @@ for _hook in HOOKS:
 def resolve_mode(mode, monitor, owner):
     """'min' or 'max' for a monitored quantity; 'auto' picks 'max' for accuracy-like names."""
     if mode not in ("auto", "min", "max"):
-        from glassnet.errors import GlassnetValueError
-
         raise GlassnetValueError(
             f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}"
         )
@@ -197,8 +281,6 @@ def resolve_mode(mode, monitor, owner):
 def get_learning_rate(optimizer, owner):
     """The optimizer's current learning rate as a float."""
     if optimizer is None or not hasattr(optimizer, "learning_rate"):
-        from glassnet.errors import GlassnetValueError
-
         raise GlassnetValueError(
             f"{owner}: the model's optimizer has no 'learning_rate' attribute "
             "(compile the model with a glassnet optimizer first)"
@@ -219,3 +301,4 @@ def is_finite_number(value):
         return math.isfinite(float(value))
     except (TypeError, ValueError):
         return False
+

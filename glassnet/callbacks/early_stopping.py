@@ -3,6 +3,7 @@
 import warnings
 
 from glassnet.callbacks.base import Callback, register, resolve_mode
+from glassnet.callbacks.states import COUNT, OPTIONAL_ARRAYS, OPTIONAL_NUMBER, check_state
 from glassnet.errors import GlassnetValueError
 
 
@@ -30,9 +31,15 @@ class EarlyStopping(Callback):
         stopped_epoch: 0-based epoch at which training stopped (0 if it did not).
         best, best_epoch: best value seen and its 0-based epoch.
 
+    Checkpoints carry ``wait``, ``best``, ``best_epoch``, ``stopped_epoch`` and the best weights
+    (:meth:`get_state`): a resumed ``fit(initial_epoch=k)`` stops where the straight run does.
+
     Example:
         >>> stop = EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
     """
+
+    state_fields = {"wait": COUNT, "stopped_epoch": COUNT, "best": OPTIONAL_NUMBER,
+                    "best_epoch": COUNT, "best_weights": OPTIONAL_ARRAYS}
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0):
@@ -65,8 +72,26 @@ class EarlyStopping(Callback):
             return value < reference - self.min_delta
         return value > reference + self.min_delta
 
+    def state_key(self):
+        return f"EarlyStopping(monitor={self.monitor!r})"
+
+    def get_state(self):
+        """The counters, the best value and epoch, and the best weights (or None)."""
+        return {"wait": self.wait, "stopped_epoch": self.stopped_epoch, "best": self.best,
+                "best_epoch": self.best_epoch, "best_weights": self.best_weights}
+
+    def set_state(self, state):
+        check_state("EarlyStopping", self.state_fields, state)
+        self.wait, self.stopped_epoch = state["wait"], state["stopped_epoch"]
+        self.best = None if state["best"] is None else float(state["best"])
+        self.best_epoch = state["best_epoch"]
+        weights = state["best_weights"]
+        self.best_weights = None if weights is None else [w.copy() for w in weights]
+        self._mark_resumed()
+
     def on_train_begin(self, logs=None):
-        self._reset()
+        if self._fresh_start():
+            self._reset()
 
     def on_epoch_end(self, epoch, logs=None):
         current = (logs or {}).get(self.monitor)

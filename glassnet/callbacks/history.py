@@ -1,7 +1,9 @@
 """History: records every epoch's logs; ``fit`` returns it (an HTML table in Jupyter)."""
 
+from glassnet.backend import xp
 from glassnet.callbacks.base import Callback, register
 from glassnet.callbacks.progbar import format_value
+from glassnet.callbacks.states import COUNTS, LISTS_BY_NAME, check_state
 from glassnet.display import html_table
 
 
@@ -18,6 +20,9 @@ class History(Callback):
         epoch: the list of epoch indices seen (0-based).
         history: dict metric name -> list of per-epoch values.
 
+    Checkpoints carry both (:meth:`get_state`): after a resumed ``fit(initial_epoch=k)`` the
+    History holds every epoch from the first, as the straight run's does.
+
     Example:
         >>> h = History()
         >>> h.on_train_begin()
@@ -26,13 +31,29 @@ class History(Callback):
         {'loss': [0.5]}
     """
 
+    state_fields = {"epoch": COUNTS, "history": LISTS_BY_NAME}
+
     def __init__(self):
         super().__init__()
         self.epoch = []
         self.history = {}
 
+    def get_state(self):
+        """The epochs and the logged values (values other than numbers, strings and arrays
+        are stored as None)."""
+        return {"epoch": list(self.epoch),
+                "history": {key: [_storable(v) for v in values]
+                            for key, values in self.history.items()}}
+
+    def set_state(self, state):
+        check_state("History", self.state_fields, state)
+        self.epoch = list(state["epoch"])
+        self.history = {key: list(values) for key, values in state["history"].items()}
+        self._mark_resumed()
+
     def on_train_begin(self, logs=None):
-        self.epoch = []
+        if self._fresh_start():
+            self.epoch = []
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
@@ -59,3 +80,9 @@ class History(Callback):
         return html_table(["epoch"] + names, rows,
                           caption=f"History: {length} epoch{'s' if length != 1 else ''}",
                           align=["right"] * (len(names) + 1), footer=footer or None)
+
+
+def _storable(value):
+    if isinstance(value, (xp.ndarray, xp.generic)) and value.dtype.kind in "biuf":
+        return value
+    return value if value is None or isinstance(value, (bool, int, float, str)) else None

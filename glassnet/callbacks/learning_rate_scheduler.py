@@ -14,6 +14,10 @@ class LearningRateScheduler(Callback):
     ``schedule(epoch)`` also works. The rate used is added to the epoch's logs as
     ``'learning_rate'`` (so History records it).
 
+    The rate it sets lives in the optimizer, which checkpoints store; the callback itself keeps
+    nothing (:meth:`get_state` is ``{}``), and a resumed ``fit(initial_epoch=k)`` sets the same
+    rates as the straight run.
+
     Args:
         schedule: a function ``(epoch, lr) -> new_lr`` (or ``(epoch) -> new_lr``).
         verbose: 1 prints the new rate every epoch.

@@ -5,7 +5,8 @@ import os
 import warnings
 
 from glassnet.callbacks.base import Callback, register, resolve_mode
-from glassnet.errors import GlassnetValueError
+from glassnet.callbacks.states import COUNT, NUMBER, check_state, pack_states
+from glassnet.errors import GlassnetTypeError, GlassnetValueError
 
 
 @register
@@ -21,6 +22,12 @@ class ModelCheckpoint(Callback):
     schedule position) and the state of ``glassnet.config.rng``: after
     ``model = gn.models.load_model(path)``, ``model.fit(..., initial_epoch=k)`` continues the
     run exactly as if it had never stopped (same shuffles, same dropout masks, same weights).
+    It also stores the state of every callback of the fit (``callbacks.json``, see
+    :meth:`Callback.get_state <glassnet.callbacks.Callback.get_state>`), its own ``best``
+    included, which the resumed fit hands back to its callbacks: EarlyStopping,
+    ReduceLROnPlateau, a best-only ModelCheckpoint, CSVLogger and History continue too. To
+    store them after the epoch's updates, ModelCheckpoint's ``on_epoch_end`` runs after the
+    other callbacks' (see :mod:`glassnet.callbacks.base`).
 
     Args:
         filepath: where to save; a ``.weights.npz``/``.weights.h5``/``.npz`` name (or
@@ -36,6 +43,9 @@ class ModelCheckpoint(Callback):
     Example:
         >>> checkpoint = ModelCheckpoint("best.glassnet", monitor="val_loss", save_best_only=True)
     """
+
+    saves_checkpoints = True
+    state_fields = {"best": NUMBER, "batches_seen": COUNT}
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch",
@@ -62,6 +72,35 @@ class ModelCheckpoint(Callback):
         if self.initial_value_threshold is not None:
             return float(self.initial_value_threshold)
         return math.inf if self.mode == "min" else -math.inf
+
+    def state_key(self):
+        return f"ModelCheckpoint(filepath={self.filepath!r}, monitor={self.monitor!r})"
+
+    def get_state(self):
+        """The best value so far and the batch count (for ``save_freq`` in batches)."""
+        return {"best": self.best, "batches_seen": self._batches_seen}
+
+    def set_state(self, state):
+        check_state("ModelCheckpoint", self.state_fields, state)
+        self.best, self._batches_seen = float(state["best"]), state["batches_seen"]
+
+    def _all_states(self):
+        """The states of the fit's callbacks (this one's alone outside a CallbackList); one
+        that cannot be stored (a callback of yours) is left out with a warning."""
+        owner = getattr(self, "callback_list", None)
+        if owner is not None and any(c is self for c in owner.callbacks):
+            states = owner.callback_states()
+        else:
+            states = {f"{self.state_key()}#0": {"class_name": type(self).__name__,
+                                                "state": self.get_state()}}
+        for key in list(states):
+            try:
+                pack_states({key: states[key]})
+            except GlassnetTypeError as error:
+                warnings.warn(f"ModelCheckpoint: {error}; that callback will start afresh when "
+                              "training resumes from this checkpoint", stacklevel=3)
+                del states[key]
+        return states
 
     def _improved(self, current):
         return current < self.best if self.mode == "min" else current > self.best
@@ -123,5 +162,8 @@ class ModelCheckpoint(Callback):
         weights_only = self.save_weights_only or path.endswith((".npz", ".h5"))
         if weights_only:
             self.model.save_weights(path)
-        else:  # a full checkpoint: with the RNG state, so a resumed fit is bit-identical
-            self.model.save(path, include_rng_state=True)
+        else:  # a full checkpoint: RNG and callback states, so a resumed fit is bit-identical
+            from glassnet.io import save_model
+
+            save_model(self.model, path, include_rng_state=True,
+                       callback_states=self._all_states())

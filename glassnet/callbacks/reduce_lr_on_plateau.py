@@ -10,6 +10,7 @@ from glassnet.callbacks.base import (
     resolve_mode,
     set_learning_rate,
 )
+from glassnet.callbacks.states import COUNT, NUMBER, check_state
 from glassnet.errors import GlassnetValueError
 
 
@@ -31,9 +32,14 @@ class ReduceLROnPlateau(Callback):
         cooldown: epochs to wait after a reduction before resuming normal operation.
         min_lr: lower bound on the learning rate.
 
+    Checkpoints carry ``best``, ``wait`` and ``cooldown_counter`` (:meth:`get_state`; the rate
+    itself is the optimizer's): a resumed ``fit(initial_epoch=k)`` reduces at the same epochs.
+
     Example:
         >>> callback = ReduceLROnPlateau(monitor="val_loss", factor=0.2, patience=5)
     """
+
+    state_fields = {"best": NUMBER, "wait": COUNT, "cooldown_counter": COUNT}
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
@@ -62,8 +68,22 @@ class ReduceLROnPlateau(Callback):
             return current < self.best - self.min_delta
         return current > self.best + self.min_delta
 
+    def state_key(self):
+        return f"ReduceLROnPlateau(monitor={self.monitor!r})"
+
+    def get_state(self):
+        """The best value so far and the two counters."""
+        return {"best": self.best, "wait": self.wait, "cooldown_counter": self.cooldown_counter}
+
+    def set_state(self, state):
+        check_state("ReduceLROnPlateau", self.state_fields, state)
+        self.best = float(state["best"])
+        self.wait, self.cooldown_counter = state["wait"], state["cooldown_counter"]
+        self._mark_resumed()
+
     def on_train_begin(self, logs=None):
-        self._reset()
+        if self._fresh_start():
+            self._reset()
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}

@@ -11,6 +11,9 @@ class TerminateOnNaN(Callback):
     The message is printed and kept in ``self.message``; ``raise_error=True`` raises a
     ``FloatingPointError`` instead.
 
+    It keeps nothing from one epoch to the next, so a checkpoint holds no state for it
+    (:meth:`get_state` is ``{}``): a resumed ``fit(initial_epoch=k)`` stops on the same batch.
+
     Args:
         raise_error: raise instead of stopping quietly.
 

@@ -18,6 +18,7 @@ Example:
 import json
 import math
 import os
+import tempfile
 
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError, ShapeError
@@ -38,6 +39,65 @@ def require_path(path, what, folder_ok=False):
         raise UsageError(f"{what} {path!r}: no such file" + (" or folder" if folder_ok else ""))
     if os.path.isdir(path) and not folder_ok:
         raise UsageError(f"{what} {path!r} is a folder; expected a file")
+    return path
+
+
+#: ``--seed`` takes what NumPy's legacy seeding takes: 0 to 2**32 - 1.
+MAX_SEED = 2**32 - 1
+
+
+def check_int_range(value, flag, low, high):
+    """:class:`UsageError` unless ``low <= value <= high`` (``--seed``, ``--port``)."""
+    if not low <= value <= high:
+        raise UsageError(f"{flag} must be an integer in [{low}, {high}], received {value}")
+    return value
+
+
+def check_number(value, flag, low=0.0):
+    """:class:`UsageError` unless ``value`` is None or a finite number ``>= low``."""
+    if value is not None and not (math.isfinite(value) and value >= low):
+        raise UsageError(f"{flag} must be a finite number >= {low:g}, received {value}")
+    return value
+
+
+def _writable_ancestor(path, flag, folder=None):
+    """The nearest existing folder at or above ``folder`` (default ``path``), checked to be a
+    writable folder; errors name ``path``."""
+    ancestor = os.path.abspath(path if folder is None else folder)
+    while not os.path.exists(ancestor):
+        ancestor = os.path.dirname(ancestor)
+    if not os.path.isdir(ancestor):
+        raise UsageError(f"{flag} {path!r}: {ancestor!r} is not a folder")
+    try:  # the only sure test (permissions, read-only or special file systems): try it
+        os.rmdir(tempfile.mkdtemp(prefix=".glassnet-check-", dir=ancestor))
+    except OSError as error:
+        raise UsageError(f"{flag} {path!r}: cannot write in {ancestor!r} "
+                         f"({error.strerror or error})") from None
+    return ancestor
+
+
+def check_out_folder(path, flag="--out"):
+    """``path`` as a folder to write into: a folder, or one that can be made; else
+    :class:`UsageError` (a file, an empty name, a place that cannot be written)."""
+    if path is None:
+        return None
+    path = os.fspath(path)
+    if not path:
+        raise UsageError(f"{flag} must name a folder, received ''")
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError(f"{flag} {path!r} is a file; expected a folder")
+    _writable_ancestor(path, flag)
+    return path
+
+
+def check_out_file(path, flag="--out"):
+    """``path`` as a file to write: not empty, not a folder, in a place that can be written."""
+    if path is None:
+        return None
+    path = os.fspath(path)
+    if not path or path.endswith(("/", os.sep)) or os.path.isdir(path):
+        raise UsageError(f"{flag} {path!r} must name a file (e.g. model.onnx), not a folder")
+    _writable_ancestor(path, flag, os.path.dirname(os.path.abspath(path)))
     return path
 
 

@@ -15,7 +15,13 @@ import math
 import os
 
 from glassnet.backend import xp
-from glassnet.commands.common import fit_to_input, input_shape_of, open_model, output_kind
+from glassnet.commands.common import (
+    fit_to_input,
+    input_shape_of,
+    open_model,
+    output_kind,
+    require_path,
+)
 from glassnet.errors import GlassnetValueError
 
 DATASETS = ("mnist", "fashion_mnist")
@@ -58,6 +64,8 @@ def evaluate(args):
     """Run ``glassnet evaluate``; returns the result dict (also printed)."""
     from glassnet.commands.common import print_json
 
+    if args.data_path is not None:
+        require_path(args.data_path, "--data-path", folder_ok=True)
     model, model_file, run = open_model(args.model)
     data_path = args.data_path
     if data_path is None:

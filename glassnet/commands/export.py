@@ -14,7 +14,7 @@ command and glass-box tool can open it.
 
 import os
 
-from glassnet.commands.common import UsageError, open_model, require_path
+from glassnet.commands.common import UsageError, check_out_file, open_model, require_path
 
 FORMATS = ("onnx", "safetensors")
 EXTENSIONS = {"onnx": ".onnx", "safetensors": ".safetensors"}
@@ -35,6 +35,7 @@ def default_export_path(model_file, fmt):
 
 def export(args):
     """Run ``glassnet export``; returns the path written."""
+    check_out_file(args.out)
     model, model_file, _ = open_model(args.model, compile=False)
     out = args.out or default_export_path(model_file, args.format)
     _refuse_overwrite(out, args.overwrite)
@@ -58,6 +59,7 @@ def convert(args):
     from glassnet.io import load_model
 
     source = require_path(args.keras_file, "KERAS_FILE")
+    check_out_file(args.out, "OUT")
     extension = os.path.splitext(source)[1].lower()
     if extension not in KERAS_EXTENSIONS:
         raise UsageError(f"KERAS_FILE {source!r}: expected a Keras model file ending in "

@@ -17,7 +17,7 @@ Example:
 import os
 
 from glassnet.backend import xp
-from glassnet.commands.common import open_model, print_json
+from glassnet.commands.common import check_out_folder, open_model, print_json
 
 COLUMNS = ("shape", "mean", "std", "min", "max", "abs_mean", "zeros")
 
@@ -65,6 +65,7 @@ def _format(value):
 
 def inspect(args):
     """Run ``glassnet inspect``; returns the result dict (also printed)."""
+    check_out_folder(args.out)
     model, model_file, _ = open_model(args.model, compile=False)
     summary = []
     if hasattr(model, "summary"):

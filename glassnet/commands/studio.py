@@ -5,6 +5,11 @@ import sys
 
 def run_studio(args):
     """Serve glassnet Studio until interrupted; the URL is the first line on stdout."""
+    from glassnet.commands.common import UsageError, check_int_range
+
+    check_int_range(args.port, "--port", 0, 65535)
+    if not str(args.host).strip():
+        raise UsageError("--host must name an address (e.g. 127.0.0.1), received ''")
     try:
         from glassnet.studio.server import StudioServer
     except ImportError as error:  # the [studio] extra is not installed

@@ -18,6 +18,14 @@ import os
 import time
 
 from glassnet.backend import xp
+from glassnet.commands.common import (
+    MAX_SEED,
+    UsageError,
+    check_int_range,
+    check_number,
+    check_out_folder,
+    require_path,
+)
 
 PRESETS = ("mlp", "cnn", "lstm")
 #: Epochs when --epochs is not given: seed 003's 20 for the MLP; the CNN and LSTM learn more
@@ -158,7 +166,11 @@ def save_plots(folder, history, matrix):
 # ============================================================================ train
 def _run_folder(out):
     if out is not None:
-        os.makedirs(out, exist_ok=True)
+        try:
+            os.makedirs(out, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"--out {out!r}: cannot make the run folder "
+                             f"({error.strerror or error})") from None
         return out
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = os.path.join("runs", stamp)
@@ -185,12 +197,37 @@ def is_smoke_run(args):
     return bool(args.quick) and args.train_samples is None and args.epochs is None
 
 
+def check_arguments(args):
+    """Every flag of ``glassnet train``, checked before any data is read: a bad one is a
+    :class:`~glassnet.commands.common.UsageError` (one line, exit code 2)."""
+    from glassnet import optimizers
+    from glassnet.errors import GlassnetError
+
+    if args.model not in BUILDERS:
+        raise UsageError(f"--model must be one of {', '.join(PRESETS)}, received {args.model!r}")
+    check_int_range(args.seed, "--seed", 0, MAX_SEED)
+    for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size),
+                        ("--train-samples", args.train_samples),
+                        ("--val-samples", args.val_samples)):
+        if value is not None:
+            check_int_range(value, flag, 1, 2**63 - 1)
+    check_number(args.learning_rate, "--learning-rate")
+    try:
+        optimizers.get(args.optimizer)
+    except GlassnetError as error:
+        raise UsageError(f"--optimizer: {error}") from None
+    if args.data is not None:
+        require_path(args.data, "--data", folder_ok=True)
+    check_out_folder(args.out)
+
+
 def train(args):
     """Run one training as described by the parsed ``args``; returns the run folder."""
     import glassnet as gn
     from glassnet import optimizers
     from glassnet.callbacks import CSVLogger
 
+    check_arguments(args)
     gn.manual_seed(args.seed)
     xp.random.seed(args.seed)
     model = BUILDERS[args.model]()

@@ -148,7 +148,7 @@ def load_data(path=None):
         f"Without network, download {URL} yourself and save it as {folder / ARCHIVE_NAME}, "
         f"or call cifar10.load_data(path='.../{ARCHIVE_NAME}')."
     )
-    archive = download.get_file(ARCHIVE_NAME, URL, FILE_HASH, cache_subdir=CACHE_SUBDIR,
-                                offline_hint=hint)
+    archive = download.get_file(ARCHIVE_NAME, URL, file_hash=FILE_HASH,
+                                cache_subdir=CACHE_SUBDIR, offline_hint=hint, resume=True)
     download.extract_members(archive, _members(), extracted)
     return _load_folder(extracted)

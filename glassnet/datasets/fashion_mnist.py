@@ -65,8 +65,8 @@ def load_data(path=None):
             f"{folder}, or into any folder F and call fashion_mnist.load_data(path=F)."
         )
         for fname, file_hash in FILE_HASHES.items():
-            download.get_file(fname, BASE_URL + fname, file_hash, cache_subdir=CACHE_SUBDIR,
-                              offline_hint=hint)
+            download.get_file(fname, BASE_URL + fname, file_hash=file_hash,
+                              cache_subdir=CACHE_SUBDIR, offline_hint=hint, resume=True)
         path = folder
     arrays = load_local(Path(path))
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])

@@ -8,6 +8,7 @@ backward of their own and take second derivatives.
 from glassnet import initializers, regularizers
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError
+from glassnet.hyperparameters import check_number, layer_owner
 from glassnet.layers.base import Layer
 from glassnet.layers.serialization import register_layer, serialize_initializer
 from glassnet.ops.math import exp, where
@@ -16,14 +17,16 @@ from glassnet.ops.reduce import max as reduce_max
 from glassnet.ops.reduce import sum as reduce_sum
 
 
-def _number(value, what, layer, allow_negative=False, allow_none=False):
-    """A float argument checked (and named) for ``layer``."""
+def _number(value, what, layer, allow_negative=False, allow_none=False, finite=True):
+    """A float argument checked (and named) for ``layer``: never NaN, infinite only if not
+    ``finite``."""
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, xp.number)):
         raise GlassnetValueError(
             f"Layer '{layer.name}' ({type(layer).__name__}): {what} must be a number, got "
             f"{value!r}")
+    check_number(layer_owner(layer), what, value, finite=finite)
     if not allow_negative and value < 0:
         raise GlassnetValueError(
             f"Layer '{layer.name}' ({type(layer).__name__}): {what} cannot be negative, got "
@@ -92,7 +95,8 @@ class ReLU(_Elementwise):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.max_value = _number(max_value, "max_value", self, allow_none=True)
+        self.max_value = _number(max_value, "max_value", self, allow_none=True,
+                                 finite=False)
         self.negative_slope = _number(negative_slope, "negative_slope", self)
         self.threshold = _number(threshold, "threshold", self)
 

@@ -21,7 +21,7 @@ import functools
 import inspect as _pyinspect
 
 from glassnet.backend import xp
-from glassnet.config import config
+from glassnet.config import PerThreadList, config
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.layers.input_spec import (  # noqa: F401 - user_shape re-exported
     InputSpec,
@@ -72,7 +72,7 @@ def clear_session():
 
 
 # ------------------------------------------------------------------------ call context
-_TRAINING_STACK = []  # the training flag of the enclosing layer calls (innermost last)
+_TRAINING_STACK = PerThreadList()  # this thread's enclosing layer calls' training flags
 
 
 def _accepts_training(method, name="training"):
@@ -482,7 +482,7 @@ class Layer(RecordingMixin, SymbolicCallMixin):
             self._maybe_build(_shape_of(inputs))
         self._check_input(inputs)
         if training is None:
-            training = _TRAINING_STACK[-1] if _TRAINING_STACK else False
+            training = _TRAINING_STACK.items[-1] if _TRAINING_STACK.items else False
         if self._call_has_training:
             kwargs["training"] = training
         mask = kwargs.get("mask", _mask_of(inputs))
@@ -494,7 +494,7 @@ class Layer(RecordingMixin, SymbolicCallMixin):
         self._call_losses = []
         if self.record:
             self._inspect_data = {"input": inputs}
-        _TRAINING_STACK.append(bool(training))
+        _TRAINING_STACK.items.append(bool(training))
         try:
             outputs = self.call(inputs, *args, **kwargs)
         except ShapeError as error:  # e.g. a kernel larger than its input: name this layer
@@ -503,7 +503,7 @@ class Layer(RecordingMixin, SymbolicCallMixin):
             raise ShapeError(f"Layer '{self.name}' ({type(self).__name__}): {error} "
                              f"(input shape {_describe_shapes(inputs)})") from None
         finally:
-            _TRAINING_STACK.pop()
+            _TRAINING_STACK.items.pop()
         if self.output_shape is None and isinstance(outputs, Tensor):
             self.output_shape = _batchless(outputs.shape)
         # (compute_mask only runs where a mask can come out: one came in, or the layer makes

@@ -17,6 +17,7 @@ Example:
 import operator
 
 from glassnet.errors import GlassnetValueError, ShapeError
+from glassnet.hyperparameters import check_axis, layer_owner
 from glassnet.layers.base import Layer
 from glassnet.layers.serialization import register_layer
 from glassnet.ops.math import maximum as _maximum
@@ -147,7 +148,7 @@ class Concatenate(_Merge):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = int(axis)
+        self.axis = int(check_axis(layer_owner(self), "axis", axis))
 
     def _axis(self, rank):
         axis = self.axis % rank if -rank <= self.axis < rank else None

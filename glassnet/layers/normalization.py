@@ -5,6 +5,7 @@ The maths lives in :mod:`glassnet.ops.normalization` (fused forward/backward).
 
 from glassnet import initializers, regularizers
 from glassnet.errors import ShapeError
+from glassnet.hyperparameters import check_axis, check_number, layer_owner
 from glassnet.layers.base import Layer
 from glassnet.layers.input_spec import InputSpec
 from glassnet.layers.serialization import register_layer, serialize_initializer
@@ -13,6 +14,11 @@ from glassnet.ops.normalization import batch_norm, layer_norm
 
 def _axis_list(axis):
     return list(axis) if isinstance(axis, (list, tuple)) else [int(axis)]
+
+
+def _check_epsilon(layer, epsilon):
+    """epsilon > 0: var + epsilon is divided by, and a variance can be 0."""
+    return check_number(layer_owner(layer), "epsilon", epsilon, low=0, low_open=True)
 
 
 def _add_gamma_beta(layer, shape, gamma_init, beta_init):
@@ -62,8 +68,11 @@ class BatchNormalization(Layer):
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, synchronized=False, **kwargs):
         super().__init__(**kwargs)
-        self.axis = int(axis)
-        self.momentum, self.epsilon = float(momentum), float(epsilon)
+        where = layer_owner(self)
+        self.axis = int(check_axis(where, "axis", axis))
+        # moving = momentum * moving + (1 - momentum) * batch: outside [0, 1] it diverges
+        check_number(where, "momentum", momentum, low=0, high=1)
+        self.momentum, self.epsilon = float(momentum), float(_check_epsilon(self, epsilon))
         self.center, self.scale = bool(center), bool(scale)
         self._init_config = (beta_initializer, gamma_initializer, moving_mean_initializer,
                              moving_variance_initializer)
@@ -132,8 +141,8 @@ class LayerNormalization(Layer):
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  rms_scaling=False, **kwargs):
         super().__init__(**kwargs)
-        self.axis = _axis_list(axis)
-        self.epsilon = float(epsilon)
+        self.axis = _axis_list(check_axis(layer_owner(self), "axis", axis, allow_list=True))
+        self.epsilon = float(_check_epsilon(self, epsilon))
         self.center, self.scale = bool(center), bool(scale)
         self._init_config = (beta_initializer, gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)

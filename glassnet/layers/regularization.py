@@ -11,6 +11,7 @@ from glassnet import regularizers
 from glassnet.backend import xp
 from glassnet.config import get_rng
 from glassnet.errors import GlassnetValueError, ShapeError
+from glassnet.hyperparameters import check_number, layer_owner
 from glassnet.layers.base import Layer
 from glassnet.layers.core import Dropout
 from glassnet.layers.serialization import register_layer
@@ -151,11 +152,7 @@ class GaussianNoise(_Noise):
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or stddev < 0:
-            raise GlassnetValueError(
-                f"Layer '{self.name}' (GaussianNoise): stddev must be a number >= 0, got "
-                f"{stddev!r}")
-        self.stddev = float(stddev)
+        self.stddev = float(check_number(layer_owner(self), "stddev", stddev, low=0))
 
     def call(self, inputs, training=False):
         if not training or self.stddev == 0:

@@ -1,6 +1,7 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 
 from glassnet.backend import xp
+from glassnet.hyperparameters import check_number
 from glassnet.optimizers.base import Optimizer, check_hyper, register
 
 
@@ -33,8 +34,7 @@ class Adadelta(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate, **kwargs)
         self.rho = check_hyper("Adadelta", "rho", rho, lambda v: 0 <= v < 1, "a float in [0, 1)")
-        self.epsilon = check_hyper("Adadelta", "epsilon", epsilon, lambda v: v >= 0,
-                                   "a float >= 0")
+        self.epsilon = float(check_number("Adadelta", "epsilon", epsilon, low=0))
 
     def init_state(self, variable):
         return {"accumulated_grad": xp.zeros_like(variable),

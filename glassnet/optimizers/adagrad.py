@@ -1,6 +1,7 @@
 """Adagrad: per-coordinate step sizes shrinking with the sum of squared gradients."""
 
 from glassnet.backend import xp
+from glassnet.hyperparameters import check_number
 from glassnet.optimizers.base import Optimizer, check_hyper, register
 
 
@@ -37,8 +38,7 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = check_hyper(
             "Adagrad", "initial_accumulator_value", initial_accumulator_value,
             lambda v: v >= 0, "a float >= 0")
-        self.epsilon = check_hyper("Adagrad", "epsilon", epsilon, lambda v: v >= 0,
-                                   "a float >= 0")
+        self.epsilon = float(check_number("Adagrad", "epsilon", epsilon, low=0))
 
     def init_state(self, variable):
         return {"accumulator": xp.full_like(variable, self.initial_accumulator_value)}

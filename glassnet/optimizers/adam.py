@@ -3,6 +3,7 @@
 import math
 
 from glassnet.backend import xp
+from glassnet.hyperparameters import check_bool, check_number
 from glassnet.optimizers.base import Optimizer, check_hyper, register
 
 
@@ -49,8 +50,8 @@ class Adam(Optimizer):
                                   "a float in [0, 1)")
         self.beta_2 = check_hyper(where, "beta_2", beta_2, lambda v: 0 <= v < 1,
                                   "a float in [0, 1)")
-        self.epsilon = check_hyper(where, "epsilon", epsilon, lambda v: v >= 0, "a float >= 0")
-        self.amsgrad = bool(amsgrad)
+        self.epsilon = float(check_number(where, "epsilon", epsilon, low=0))
+        self.amsgrad = bool(check_bool(where, "amsgrad", amsgrad))
 
     def init_state(self, variable):
         state = {"momentum": xp.zeros_like(variable), "velocity": xp.zeros_like(variable)}

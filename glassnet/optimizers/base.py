@@ -28,21 +28,9 @@ import math
 from glassnet import schedules
 from glassnet.backend import xp
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.hyperparameters import check_hyper
 from glassnet.registry import Registry, lower_case_name
 from glassnet.tensor import Tensor
-
-
-def _is_number(value):
-    return isinstance(value, (int, float, xp.integer, xp.floating)) and not isinstance(value, bool)
-
-
-def check_hyper(where, name, value, ok, expected):
-    """Raise ``GlassnetValueError`` naming the argument unless ``value`` is a number and ``ok``."""
-    if not _is_number(value) or not ok(value):
-        raise GlassnetValueError(
-            f"{where}: `{name}` must be {expected}, received {name}={value!r}"
-        )
-    return float(value)
 
 
 def _as_learning_rate(where, value):
@@ -53,8 +41,8 @@ def _as_learning_rate(where, value):
         return schedules.StepList(value)
     if callable(value):
         return value
-    return check_hyper(where, "learning_rate", value, lambda v: v >= 0, "a float >= 0, a "
-                       "LearningRateSchedule or a callable")
+    return check_hyper(where, "learning_rate", value, lambda v: 0 <= v < math.inf,
+                       "a finite float >= 0, a LearningRateSchedule or a callable")
 
 
 def _takes_step(fn):

@@ -1,6 +1,7 @@
 """FTRL-Proximal: Follow The Regularized Leader, for large sparse linear models."""
 
 from glassnet.backend import xp
+from glassnet.hyperparameters import check_number
 from glassnet.optimizers.base import Optimizer, check_hyper, register
 
 
@@ -55,7 +56,7 @@ class Ftrl(Optimizer):
         super().__init__(learning_rate, **kwargs)
 
         def non_negative(name, value):
-            return check_hyper("Ftrl", name, value, lambda v: v >= 0, "a float >= 0")
+            return float(check_number("Ftrl", name, value, low=0))
 
         self.learning_rate_power = check_hyper("Ftrl", "learning_rate_power",
                                                learning_rate_power, lambda v: v <= 0,

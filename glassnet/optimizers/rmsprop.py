@@ -1,6 +1,7 @@
 """RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
 
 from glassnet.backend import xp
+from glassnet.hyperparameters import check_bool, check_number
 from glassnet.optimizers.base import Optimizer, check_hyper, register
 
 
@@ -42,11 +43,9 @@ class RMSprop(Optimizer):
                  centered=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
         self.rho = check_hyper("RMSprop", "rho", rho, lambda v: 0 <= v < 1, "a float in [0, 1)")
-        self.momentum = check_hyper("RMSprop", "momentum", momentum, lambda v: v >= 0,
-                                    "a float >= 0")
-        self.epsilon = check_hyper("RMSprop", "epsilon", epsilon, lambda v: v >= 0,
-                                   "a float >= 0")
-        self.centered = bool(centered)
+        self.momentum = float(check_number("RMSprop", "momentum", momentum, low=0, high=1))
+        self.epsilon = float(check_number("RMSprop", "epsilon", epsilon, low=0))
+        self.centered = bool(check_bool("RMSprop", "centered", centered))
 
     def init_state(self, variable):
         state = {"velocity": xp.zeros_like(variable)}

@@ -2,6 +2,7 @@
 
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError
+from glassnet.hyperparameters import check_bool
 from glassnet.optimizers.base import Optimizer, check_hyper, register
 
 
@@ -67,7 +68,7 @@ class SGD(Optimizer):
                                     "a float in [0, 1]")
         self.dampening = check_hyper("SGD", "dampening", dampening, lambda v: 0 <= v <= 1,
                                      "a float in [0, 1]")
-        self.nesterov = bool(nesterov)
+        self.nesterov = bool(check_bool("SGD", "nesterov", nesterov))
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise GlassnetValueError(
                 "SGD: `nesterov=True` needs `momentum` > 0 and `dampening` == 0, received "

@@ -9,6 +9,8 @@ Files by concern:
   loss, ``'accuracy'`` resolution and the compiled metrics;
 - :mod:`~glassnet.training.data_adapters`: arrays and iterables to batches, validation split,
   class weights, input checks;
+- :mod:`~glassnet.training.arguments`: the checks of fit/evaluate/predict's arguments (each
+  method's first line);
 - :mod:`~glassnet.training.loop`: the epoch, test and predict loops and their callbacks;
 - :mod:`~glassnet.training.tape`: ``GradientTape`` for tf.keras-style custom steps.
 

@@ -19,6 +19,7 @@ Example:
 
 import itertools
 import math
+import numbers
 import warnings
 
 from glassnet.backend import xp
@@ -389,13 +390,43 @@ def _check_lengths(xs, ys, sample_weight, where):
     return n
 
 
-def _class_weights(class_weight, ys, where):
-    """Per-sample weights class_weight[label] (one-hot labels: argmax), 1.0 for unlisted."""
+def check_class_weight(class_weight, where, num_classes=None):
+    """Refuse a class_weight that is not ``{class index: finite weight >= 0}``.
+
+    Keys must be integers in ``[0, num_classes)`` (no upper bound when ``num_classes`` is
+    None); checked before any array is made, so ``{10**8: 1}`` costs nothing.
+    """
     if not isinstance(class_weight, dict):
         raise GlassnetTypeError(
             f"{where}: class_weight must be a dict {{class index: weight}}, received "
-            f"{type(class_weight).__name__}"
+            f"{type(class_weight).__name__} {repr(class_weight)[:80]}"
         )
+    top = ", ...]" if num_classes is None else f", {num_classes - 1}] ({num_classes} classes)"
+    for key, value in class_weight.items():
+        if not isinstance(key, numbers.Integral) or isinstance(key, (bool, xp.bool_)) or \
+                key < 0 or (num_classes is not None and key >= num_classes):
+            raise GlassnetValueError(
+                f"{where}: class_weight keys must be class indices, integers in "
+                f"[0{top}, received key {key!r} (class_weight={_short(class_weight)})")
+        if not isinstance(value, numbers.Real) or isinstance(value, (bool, xp.bool_)) or \
+                not math.isfinite(value) or value < 0:
+            raise GlassnetValueError(
+                f"{where}: class_weight values must be finite numbers >= 0, received "
+                f"class_weight[{key!r}]={value!r}")
+
+
+def _short(mapping, limit=5):
+    items = list(mapping.items())
+    text = ", ".join(f"{k!r}: {v!r}" for k, v in items[:limit])
+    return "{" + text + (", ..." if len(items) > limit else "") + "}"
+
+
+def _class_weights(class_weight, ys, where):
+    """Per-sample weights class_weight[label] (one-hot labels: argmax), 1.0 for unlisted."""
+    if ys is not None and len(ys) == 1 and ys[0].ndim > 1 and ys[0].shape[-1] > 1:
+        check_class_weight(class_weight, where, ys[0].shape[-1])  # one-hot: its width
+    else:
+        check_class_weight(class_weight, where)
     if ys is None or len(ys) != 1:
         raise GlassnetValueError(f"{where}: class_weight needs exactly one target array y")
     y = ys[0]
@@ -403,10 +434,11 @@ def _class_weights(class_weight, ys, where):
     labels = labels.astype(xp.int64)
     if labels.size and labels.min() < 0:
         raise GlassnetValueError(f"{where}: class_weight needs non-negative class labels")
-    size = max([int(labels.max()) + 1 if labels.size else 0] + [int(k) + 1 for k in class_weight])
+    size = int(labels.max()) + 1 if labels.size else 0  # keys past the labels weigh nothing
     table = xp.ones(size, dtype=xp.float32)
     for key, value in class_weight.items():
-        table[int(key)] = value
+        if key < size:
+            table[int(key)] = value
     return table[labels]
 
 

@@ -34,6 +34,7 @@ from glassnet.errors import GlassnetTypeError, GlassnetValueError
 from glassnet.metrics import Metric
 from glassnet.tensor import Tensor
 from glassnet.training import loop
+from glassnet.training.arguments import check_evaluate, check_fit, check_predict
 from glassnet.training.compile_state import (
     CompiledState,
     check_metric_specs,
@@ -301,6 +302,7 @@ class Trainer:
             metric (or each key a custom ``train_step`` returns) and each ``'val_*'`` to its
             per-epoch values.
         """
+        check_fit(locals())  # every argument, before any work (glassnet.training.arguments)
         where = "fit"
         state = compiled_state(self, where)
         loop.check_model(self, where)
@@ -308,22 +310,6 @@ class Trainer:
             backend.retain_freed_memory()
         verbose = loop.resolve_verbose(verbose, where)
         batch_size = check_batch_size(batch_size, where)
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, backend.xp.integer)) \
-                or epochs < 0:
-            raise GlassnetValueError(
-                f"fit: epochs must be a non-negative integer, received {epochs!r}")
-        if isinstance(initial_epoch, bool) or not isinstance(
-                initial_epoch, (int, backend.xp.integer)) or not 0 <= initial_epoch <= epochs:
-            raise GlassnetValueError(
-                f"fit: initial_epoch must be an integer in [0, epochs={epochs}] (epochs is the "
-                f"index of the last epoch, not a count of extra epochs), received "
-                f"{initial_epoch!r}"
-            )
-        if steps_per_epoch is not None and int(steps_per_epoch) <= 0:
-            raise GlassnetValueError(
-                f"fit: steps_per_epoch must be a positive integer or None, received "
-                f"{steps_per_epoch!r}"
-            )
         if validation_split and validation_data is None:
             if not _is_array_like(x):
                 raise GlassnetValueError(
@@ -343,6 +329,9 @@ class Trainer:
         callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                      model=self, verbose=verbose, epochs=epochs,
                                      steps=train.steps(steps_per_epoch))
+        if initial_epoch > 0 and getattr(self, "_callback_states", None) is not None:
+            callback_list.set_callback_states(self._callback_states)  # a checkpoint's states
+            self._callback_states = None  # (glassnet.callbacks.states): given once
         state.metrics_cache = None
         if self.has_custom_step("train_step"):
             loop.prebuild_metrics(self, state, train)
@@ -375,6 +364,7 @@ class Trainer:
             The loss if no metrics were compiled, else ``[loss, metric1, ...]`` in compile
             order; with ``return_dict=True`` a dict ``{'loss': ..., name: ...}``.
         """
+        check_evaluate(locals())  # every argument, before any work (glassnet.training.arguments)
         where = "evaluate"
         if kwargs:
             raise GlassnetTypeError(
@@ -409,6 +399,7 @@ class Trainer:
             An ndarray (a list of ndarrays for several outputs, a dict for dict outputs) with
             one row per sample.
         """
+        check_predict(locals())  # every argument, before any work (glassnet.training.arguments)
         where = "predict"
         loop.check_model(self, where)
         verbose = loop.resolve_verbose(verbose, where)

@@ -392,3 +392,15 @@ def test_killing_a_save_midway_leaves_the_previous_file_intact(tmp_path):
         assert len(values) == 1 and int(values.pop()) >= 0  # one whole version, not a mix
         for w in restored.weights:
             assert np.all(w.data == w.data.flat[0])
+
+
+@pytest.mark.parametrize("payload, words", [
+    (b'{"a": ' + b"9" * 5000 + b"}", "not valid JSON"),
+    (b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
+])
+def test_json_members_with_huge_integers_or_deep_nesting_are_file_format_errors(payload, words):
+    from glassnet.archive import read_json
+    from glassnet.errors import FileFormatError
+
+    with pytest.raises(FileFormatError, match=words):
+        read_json(payload, "config.json", "model.glassnet")
