@@ -50,12 +50,12 @@ Example:
 import io as _io
 import json
 import os
-import tempfile
 import zipfile
 
 from glassnet import archive as safe
 from glassnet import rng_state
 from glassnet.archive import fail as _fail
+from glassnet.atomic import atomic_write
 from glassnet.backend import xp
 from glassnet.errors import FileFormatError, GlassnetValueError
 
@@ -74,27 +74,6 @@ MANIFEST_KEY = "__glassnet__"
 
 
 # ============================================================================ writing
-def _atomic_write(path, write):
-    """Call ``write(fileobj)`` on a temp file in ``path``'s folder, then rename it to path."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
-
-
 def _npz_bytes(arrays):
     """``np.savez`` of a dict of arrays into bytes (plain numeric/str arrays, no pickle)."""
     buffer = _io.BytesIO()
@@ -259,7 +238,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, weights_
             for name, data in members.items():
                 archive.writestr(name, data)
 
-    _atomic_write(filepath, write)
+    atomic_write(filepath, write)
 
 
 def _optimizer_param_order(model, optimizer):
@@ -532,7 +511,7 @@ def save_weights(model, filepath, overwrite=True):
     header = {"format": WEIGHTS_FORMAT, "format_version": FORMAT_VERSION, "weights": manifest}
     arrays[MANIFEST_KEY] = xp.array(json.dumps(header))
     data = _npz_bytes(arrays)
-    _atomic_write(filepath, lambda stream: stream.write(data))
+    atomic_write(filepath, lambda stream: stream.write(data))
 
 
 def load_weights(model, filepath, skip_mismatch=False):
