@@ -45,3 +45,21 @@ def assert_save_load(model, x, tmp_path):
     loaded = gn.models.load_model(path)
     np.testing.assert_allclose(loaded(x).data, model(x).data, rtol=1e-6)
     return loaded
+
+
+def branchy_model():
+    """A functional model with a branch, a merge and a nested Sequential (graphs, plots).
+
+    x -> a (relu), b; concat(a, b) -> d -> inner Sequential (i1 -> i2). Not compiled.
+    """
+    from glassnet import layers
+    from glassnet.models import Model, Sequential
+
+    inner = Sequential([layers.Dense(3, input_shape=(4,), name="i1"),
+                        layers.Dense(1, name="i2")], name="inner")
+    x = layers.Input((2,), name="x")
+    a = layers.Dense(4, activation="relu", name="a")(x)
+    b = layers.Dense(4, name="b")(x)
+    c = layers.Concatenate(name="c")([a, b])
+    d = layers.Dense(4, name="d")(c)
+    return Model(x, inner(d), name="branchy")

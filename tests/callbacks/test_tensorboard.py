@@ -18,6 +18,7 @@ from glassnet.callbacks import TensorBoard
 from glassnet.callbacks.tensorboard import MissingTensorBoardXError
 from glassnet.errors import GlassnetError, GlassnetValueError
 from tests.callbacks.helpers import tiny_data, tiny_model
+from tests.conftest import branchy_model
 
 
 @pytest.fixture
@@ -328,24 +329,14 @@ def test_weight_images_of_2d_kernels(tmp_path):
     assert pixels[np.argmin(kernel), 0] == 0 and pixels[np.argmax(kernel), 0] == 255
 
 
-def branchy_model():
-    from glassnet import layers
-    from glassnet.models import Model, Sequential
-
-    inner = Sequential([layers.Dense(3, input_shape=(4,), name="i1"),
-                        layers.Dense(1, name="i2")], name="inner")
-    x = layers.Input((2,), name="x")
-    a = layers.Dense(4, activation="relu", name="a")(x)
-    b = layers.Dense(4, name="b")(x)
-    c = layers.Concatenate(name="c")([a, b])
-    d = layers.Dense(4, name="d")(c)
-    model = Model(x, inner(d), name="branchy")
+def compiled_branchy_model():
+    model = branchy_model()
     model.compile(optimizer="sgd", loss="mse")
     return model
 
 
 def test_the_graph_has_one_node_per_layer_with_its_inputs(tmp_path):
-    model = branchy_model()
+    model = compiled_branchy_model()
     x, y = tiny_data(n=4)
     model.fit(x, y, epochs=1, verbose=0, callbacks=[TensorBoard(tmp_path)])
     graph = accumulator(tmp_path / "train").Graph()

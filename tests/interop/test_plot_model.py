@@ -15,6 +15,7 @@ from glassnet import keras, layers
 from glassnet.errors import GlassnetError, GlassnetValueError
 from glassnet.interop.plot_model import MissingGraphvizError, layer_graph, model_to_dot, plot_model
 from glassnet.models import Model, Sequential
+from tests.conftest import branchy_model
 
 
 @pytest.fixture
@@ -26,16 +27,6 @@ def dot_program():
         pytest.skip(reason)
 
 
-def branchy():
-    """x -> a (relu), b; concat(a, b) -> d -> inner Sequential (i1 -> i2)."""
-    inner = Sequential([layers.Dense(3, input_shape=(4,), name="i1"),
-                        layers.Dense(1, name="i2")], name="inner")
-    x = layers.Input((2,), name="x")
-    a = layers.Dense(4, activation="relu", name="a")(x)
-    b = layers.Dense(4, name="b")(x)
-    c = layers.Concatenate(name="c")([a, b])
-    d = layers.Dense(4, name="d")(c)
-    return Model(x, inner(d), name="branchy")
 
 
 def edges_by_name(dot_text):
@@ -45,11 +36,11 @@ def edges_by_name(dot_text):
 
 
 def test_the_layer_graph_of_a_functional_model_with_branches():
-    graph = layer_graph(branchy())
+    graph = layer_graph(branchy_model())
     assert [node.name for node in graph.nodes] == ["x", "a", "b", "c", "d", "inner"]
     assert [(s.name, t.name) for s, t in graph.edges] == [
         ("x", "a"), ("x", "b"), ("a", "c"), ("b", "c"), ("c", "d"), ("d", "inner")]
-    expanded = layer_graph(branchy(), expand_nested=True)
+    expanded = layer_graph(branchy_model(), expand_nested=True)
     assert [node.name for node in expanded.nodes][-2:] == ["inner/i1", "inner/i2"]
     assert ("d", "inner/i1") in [(s.name, t.name) for s, t in expanded.edges]
     assert list(expanded.clusters) == [("inner",)]
@@ -66,7 +57,7 @@ def test_a_shared_layer_and_a_two_input_model():
 
 
 def test_the_dot_text_has_the_layers_edges_and_shapes():
-    text = model_to_dot(branchy(), show_shapes=True, show_layer_activations=True,
+    text = model_to_dot(branchy_model(), show_shapes=True, show_layer_activations=True,
                         show_dtype=True, show_trainable=True)
     assert text.startswith('digraph "branchy" {')
     for label in ("x (InputLayer)", "a (Dense)", "c (Concatenate)", "inner (Sequential)"):
@@ -78,12 +69,12 @@ def test_the_dot_text_has_the_layers_edges_and_shapes():
     assert "Input shape: (None, 8)</td></tr><tr><td>Output shape: (None, 4)" in text
     assert "Activation: relu" in text and "dtype: float32" in text and "Trainable: True" in text
     assert "dpi=200" in text and "rankdir=TB" in text
-    plain = model_to_dot(branchy())
+    plain = model_to_dot(branchy_model())
     assert "Output shape" not in plain and "Activation" not in plain
 
 
 def test_expand_nested_draws_a_cluster_and_names_only_mode():
-    text = model_to_dot(branchy(), expand_nested=True, show_layer_names=False, rankdir="LR")
+    text = model_to_dot(branchy_model(), expand_nested=True, show_layer_names=False, rankdir="LR")
     assert 'subgraph "cluster_inner"' in text and 'label="inner (Sequential)"' in text
     assert "<b>Dense</b>" in text and "(Dense)" not in text
     assert "rankdir=LR" in text
@@ -99,7 +90,7 @@ def test_a_sequential_model_is_a_chain():
 @pytest.mark.parametrize(("argument", "value"), [("rankdir", "UP"), ("dpi", 0), ("dpi", "x")])
 def test_bad_arguments(argument, value):
     with pytest.raises(GlassnetValueError, match=argument):
-        model_to_dot(branchy(), **{argument: value})
+        model_to_dot(branchy_model(), **{argument: value})
 
 
 def test_a_layer_is_not_a_model():
@@ -108,7 +99,7 @@ def test_a_layer_is_not_a_model():
 
 
 def test_png_svg_and_pdf_files(tmp_path, dot_program):
-    model = branchy()
+    model = branchy_model()
     png = tmp_path / "out" / "model.png"
     shown = plot_model(model, to_file=png, show_shapes=True)
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
@@ -138,13 +129,13 @@ def _has_ipython():
 
 def test_without_ipython_it_returns_none(tmp_path, dot_program, monkeypatch):
     monkeypatch.setitem(sys.modules, "IPython", None)
-    assert plot_model(branchy(), to_file=tmp_path / "m.png") is None
+    assert plot_model(branchy_model(), to_file=tmp_path / "m.png") is None
 
 
 def test_a_missing_dot_says_how_to_install_graphviz(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None)
     with pytest.raises(MissingGraphvizError, match="apt-get install graphviz") as caught:
-        plot_model(branchy(), to_file=tmp_path / "model.png")
+        plot_model(branchy_model(), to_file=tmp_path / "model.png")
     message = str(caught.value)
     assert "brew install graphviz" in message and "https://graphviz.org" in message
     assert isinstance(caught.value, ImportError) and isinstance(caught.value, GlassnetError)
@@ -153,7 +144,7 @@ def test_a_missing_dot_says_how_to_install_graphviz(tmp_path, monkeypatch):
 
 def test_an_unknown_format_is_dots_error(tmp_path, dot_program):
     with pytest.raises(GlassnetError, match=r"model\.nosuchformat"):
-        plot_model(branchy(), to_file=tmp_path / "model.nosuchformat")
+        plot_model(branchy_model(), to_file=tmp_path / "model.nosuchformat")
 
 
 def test_the_keras_path():
