@@ -10,9 +10,14 @@ falls as the LSTM learns spelling and the phrases of the text; the script report
 bits per character and then generates text, feeding its own samples back one character at a
 time through ``initial_state`` / ``return_state`` (the LSTM's state carries the context).
 
+``--quick`` runs 60 steps (seconds): enough for the loss to fall clearly below the uniform
+guess (about 2.3 nats from 3.33) and to spell short words such as "the" and "and"; the default
+600 steps learn the phrases.
+
 Run:  python examples/char_rnn.py [--quick] [--steps N] [--out DIR]
-Writes ``results.json`` and ``sample.txt`` into ``--out`` (default
-``examples/output/char_rnn``).
+Writes into ``--out`` (default ``examples/output/char_rnn``): ``results.json``, ``sample.txt``
+(the generated text) and, when matplotlib is installed, ``learning_curve.png`` (the training
+loss per step, in nats, with the uniform guess ln V drawn as a reference line).
 """
 
 import argparse
@@ -42,15 +47,15 @@ TEXT = (
 
 def main(argv=None):
     """Train the character model; return {'initial_loss', 'final_loss', 'bits_per_char', ...}."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="a few training steps")
-    parser.add_argument("--steps", type=int, default=None, help="default 600 (quick: 30)")
+    parser.add_argument("--steps", type=int, default=None, help="default 600 (quick: 60)")
     parser.add_argument("--seq-len", type=int, default=40)
     parser.add_argument("--units", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=os.path.join("examples", "output", "char_rnn"))
     args = parser.parse_args(argv)
-    steps = args.steps or (30 if args.quick else 600)
+    steps = args.steps or (60 if args.quick else 600)
     gn.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
 
@@ -110,7 +115,27 @@ def main(argv=None):
         json.dump(results, f, indent=2)
     with open(os.path.join(args.out, "sample.txt"), "w", encoding="utf-8") as f:
         f.write(text + "\n")
+    results["figures"] = loss_figure(args.out, losses, results["uniform_loss"])
     return results
+
+
+def loss_figure(out, losses, uniform):
+    """The training loss per step with the uniform guess as a line (skipped without matplotlib)."""
+    from glassnet import viz  # imports matplotlib only when plotting
+
+    try:
+        fig = viz.plot_curves({"training loss (batch of 32 windows)": losses}, xlabel="step",
+                              ylabel="cross-entropy (nats per character)",
+                              title="char-RNN: next-character loss")
+    except ImportError as error:
+        print(f"figure skipped: {error}")
+        return []
+    ax = fig.axes[0]
+    ax.axhline(uniform, color="0.5", linestyle=":", label=f"uniform guess ln V = {uniform:.2f}")
+    ax.legend(fontsize="small")
+    path = os.path.join(out, "learning_curve.png")
+    viz.save_figure(fig, path)
+    return [path]
 
 
 if __name__ == "__main__":

@@ -203,7 +203,7 @@ def figures(out, sin):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="1,000 SGD steps (seconds)")
     parser.add_argument("--steps", type=int, default=None,
                         help="SGD steps (default 100,000; the seed uses 1,000,000)")

@@ -101,7 +101,7 @@ def markdown(r):
 
 def main(argv=None):
     """Trace the deltas; returns the result dict (also written to results.json)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="accepted; the run is tiny")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     parser.add_argument("--learning-rate", type=float, default=0.5)

@@ -90,10 +90,15 @@ def plot(results, path):
     except ImportError:
         return None
     fig, ax = plt.subplots(figsize=(6, 4))
-    for method in ("bgd", "sgd", "minibatch"):
-        ax.semilogy(results[method]["loss_history"], label=method.upper())
+    from glassnet import viz
+
+    for i, method in enumerate(("bgd", "sgd", "minibatch")):
+        losses = results[method]["loss_history"]
+        ax.semilogy(range(1, len(losses) + 1), losses, label=method.upper(),
+                    **{**viz.line_style(i), "marker": None})
     ax.axhline(results["least_squares"]["loss"], color="k", ls=":", label="optimum")
     ax.set(xlabel="epoch", ylabel="E = 1/2 mean((y - t)^2)", title="Linear unit")
+    viz.integer_ticks(ax)
     ax.legend()
     fig.tight_layout()
     fig.savefig(path)
@@ -102,7 +107,7 @@ def plot(results, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="fewer epochs, no PNG")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="output folder")
     parser.add_argument("--epochs", type=int, default=None)

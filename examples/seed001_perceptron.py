@@ -89,7 +89,7 @@ def plot(results, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="skip the PNG")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="output folder")
     parser.add_argument("--epochs", type=int, default=20)
@@ -101,8 +101,9 @@ def main(argv=None):
     if not args.quick:
         plot(results, out / "perceptron.png")
     for name, r in results.items():
-        status = f"converged after {r['epochs']} epochs" if r["converged"] else (
-            f"did NOT converge in {r['epochs']} epochs: not linearly separable")
+        run = f"{r['epochs']} epoch{'s' if r['epochs'] != 1 else ''}"
+        status = f"converged after {run}" if r["converged"] else (
+            f"did NOT converge in {run}: not linearly separable")
         print(f"{name.upper():4s} {status}; predictions {r['predictions']} "
               f"(targets {r['targets']})")
     return results

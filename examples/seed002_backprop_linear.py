@@ -114,7 +114,7 @@ def _write_csv(path, rows):
 
 def main(argv=None):
     """Run the seed's example; returns the numbers (for tests) and writes the tables."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="accepted; the example is instant")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="folder for the tables")
     args = parser.parse_args(argv)

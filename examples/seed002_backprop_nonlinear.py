@@ -83,7 +83,7 @@ def format_table(columns):
 
 def main(argv=None):
     """Reproduce table 2-2; returns the columns (for tests) and writes Markdown and CSV."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="accepted; the example is instant")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="folder for the tables")
     args = parser.parse_args(argv)

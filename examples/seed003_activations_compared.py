@@ -52,8 +52,6 @@ import csv
 import time
 from pathlib import Path
 
-import numpy as np
-
 import glassnet as gn
 from glassnet.datasets import mnist
 from glassnet.layers import Dense
@@ -119,7 +117,11 @@ def write_table(out, stem, results, title):
 
 
 def curves_figure(results, path, loss_label):
-    """Validation accuracy and training loss per epoch, one line per run."""
+    """Validation accuracy and training loss per epoch, one line per run.
+
+    Each run gets its own colour, dash pattern and marker (``glassnet.viz.plot_curves``); a run
+    whose curve coincides with an earlier one (Adam and AdamW can) is named so in the legend.
+    """
     try:
         from matplotlib.figure import Figure
 
@@ -129,21 +131,26 @@ def curves_figure(results, path, loss_label):
         return None
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     left, right = fig.subplots(1, 2)
-    for r in results:
-        epochs = np.arange(1, len(r["history"]["loss"]) + 1)
-        left.plot(epochs, r["history"]["val_accuracy"], "o-", markersize=3, label=r["name"])
-        right.plot(epochs, r["history"]["loss"], "o-", markersize=3, label=r["name"])
-    left.set(title="validation accuracy", xlabel="epoch", ylabel="accuracy")
-    right.set(title="training loss", xlabel="epoch", ylabel=loss_label, yscale="log")
-    for ax in (left, right):
-        ax.grid(True, alpha=0.3)
+    viz.plot_curves({r["name"]: r["history"]["val_accuracy"] for r in results}, ax=left,
+                    ylabel="validation accuracy", title="validation accuracy")
+    viz.plot_curves({r["name"]: r["history"]["loss"] for r in results}, ax=right,
+                    ylabel=f"training loss ({loss_label})", title="training loss",
+                    log_scale=True)
+    left.get_legend().remove()
     right.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize="small")
     viz.save_figure(fig, path)
     return path
 
 
+def smoke_notice(script, real_run):
+    """The message of a --quick run whose numbers are not meaningful."""
+    return (f"\nNOTE: --quick is a smoke run (a few hundred images, 1 epoch): it checks that the "
+            f"script works; its accuracies are not a result. For a real run: python "
+            f"examples/{script} {real_run}")
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="400/200 images, 1 epoch, 3 models")
     parser.add_argument("--samples", type=int, default=None,
                         help="training images (default 10,000; the seed uses 60,000)")
@@ -165,12 +172,16 @@ def main(argv=None):
         r = results[-1]
         print(f"{r['name']:>26}: loss {r['loss']:.4f}  val_accuracy {r['val_accuracy']:.4f}  "
               f"({r['seconds']:.1f} s)", flush=True)
-    title = (f"Seed 003: activation functions, MSE + SGD(0.01), {epochs} epochs, "
-             f"{len(train[0])} training / {len(val[0])} validation images")
+    title = (f"Seed 003: activation functions, MSE + SGD(0.01), {epochs} "
+             f"epoch{'s' * (epochs != 1)}, {len(train[0])} training / {len(val[0])} "
+             f"validation images")
     print(write_table(out, "activations_compared", results, title))
     figure = curves_figure(results, out / "activations_compared.png", "MSE")
     if figure:
         print(f"figure: {figure}")
+    if args.quick:
+        print(smoke_notice("seed003_activations_compared.py", "--epochs 10  (10,000 images; "
+                           "MSE + SGD still learns slowly: see the docstring)"))
     return {"results": results, "figures": [figure] if figure else [], "out": out,
             "samples": len(train[0]), "epochs": epochs}
 

@@ -35,7 +35,9 @@ Figure (PNG; matplotlib, saved with ``glassnet.viz.save_figure``; skipped when m
 missing):
 
 * ``optimizers_compared.png``: validation accuracy (left) and training cross-entropy (right,
-  log scale) against the epoch, one line per optimizer: Adam/AdamW/RMSprop on top (accuracy
+  log scale) against the epoch, one line per optimizer, each with its own colour, dash
+  pattern and marker (a curve that coincides with an earlier one, as AdamW's can with Adam's,
+  is named so in the legend): Adam/AdamW/RMSprop on top (accuracy
   0.89-0.93 after the first epoch, loss falling to a few 1e-3), Momentum and Nesterov on one
   line just under them, then SGD, Adagrad, Adadelta's slow straight climb from 0.1, and Ftrl
   flat at 0.11.
@@ -51,7 +53,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling example below
 
-from seed003_activations_compared import curves_figure, load_mnist, run, write_table  # noqa: E402
+from seed003_activations_compared import (  # noqa: E402
+    curves_figure,
+    load_mnist,
+    run,
+    smoke_notice,
+    write_table,
+)
 
 from glassnet.optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Ftrl, RMSprop  # noqa: E402
 
@@ -72,7 +80,7 @@ QUICK_OPTIMIZERS = ("SGD", "Adagrad", "RMSprop", "Adam")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="400/200 images, 1 epoch, 4 runs")
     parser.add_argument("--samples", type=int, default=None,
                         help="training images (default 10,000; the seed uses 60,000)")
@@ -105,12 +113,15 @@ def main(argv=None):
         results.append(r)
         print(f"{name:>9}: loss {r['loss']:.4f}  val_accuracy {r['val_accuracy']:.4f}  "
               f"({r['seconds']:.1f} s)", flush=True)
-    title = (f"Seed 003: optimizers, relu/relu/softmax + cross-entropy, {epochs} epochs, "
-             f"{len(train[0])} training / {len(val[0])} validation images")
+    title = (f"Seed 003: optimizers, relu/relu/softmax + cross-entropy, {epochs} "
+             f"epoch{'s' * (epochs != 1)}, {len(train[0])} training / {len(val[0])} "
+             f"validation images")
     print(write_table(out, "optimizers_compared", results, title))
     figure = curves_figure(results, out / "optimizers_compared.png", "cross-entropy")
     if figure:
         print(f"figure: {figure}")
+    if args.quick:
+        print(smoke_notice("seed003_optimizers_compared.py", "--epochs 10  (10,000 images)"))
     return {"results": results, "figures": [figure] if figure else [], "out": out,
             "samples": len(train[0]), "epochs": epochs}
 

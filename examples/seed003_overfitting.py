@@ -125,7 +125,7 @@ def figures(out, grid, train, results):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="300 epochs instead of 5000")
     parser.add_argument("--epochs", type=int, default=None, help="epochs (the seed: 5000)")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="output folder")

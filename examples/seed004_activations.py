@@ -51,7 +51,7 @@ def evaluate(points=POINTS):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="same as the default (instant)")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="output folder")
     args = parser.parse_args(argv)

@@ -95,7 +95,7 @@ def train(kind, data, epochs, callbacks=(), seed=0, learning_rate=0.01):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="300 epochs instead of 2000")
     parser.add_argument("--epochs", type=int, default=None, help="maximum epochs (2000)")
     parser.add_argument("--patience", type=int, default=None, help="EarlyStopping patience")

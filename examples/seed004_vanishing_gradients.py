@@ -143,7 +143,7 @@ def train(spec, x, y, steps, batch_size=100, learning_rate=0.05, seed=0):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="10 steps on 300 images")
     parser.add_argument("--steps", type=int, default=None, help="SGD steps (default 300)")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="output folder")

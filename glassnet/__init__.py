@@ -83,6 +83,7 @@ from glassnet import (
     initializers,
     io,
     layers,
+    mindspore_schedules,
     losses,
     metrics,
     models,
@@ -108,11 +109,11 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    """``gn.viz`` and ``gn.studio`` are imported on first use.
+    """``gn.viz``, ``gn.studio`` and ``gn.distribution`` are imported on first use.
 
     So ``import glassnet`` never imports matplotlib, nor the studio (or its web stack).
     """
-    if name in ("viz", "studio"):
+    if name in ("viz", "studio", "distribution"):
         import importlib
 
         return importlib.import_module(f"glassnet.{name}")

@@ -54,6 +54,9 @@ def check_sizes(info, path, limit, available, where="member"):
     if info.file_size > limit:
         raise fail(path, f"{where} {info.filename!r} claims {info.file_size} bytes, more than "
                           f"the allowed {limit}")
+    if info.flag_bits & 0x1:
+        raise fail(path, f"{where} {info.filename!r} is encrypted; glassnet's files are never "
+                          "encrypted")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise fail(path, f"{where} {info.filename!r} uses an unsupported compression "
                           f"({info.compress_type}); expected stored or deflated")
@@ -75,7 +78,8 @@ def read_member(archive, info, path, limit):
     try:
         with archive.open(info) as member:
             data = member.read(info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError,
+            NotImplementedError) as error:
         raise fail(path, f"member {info.filename!r} is corrupted ({error})") from None
     if len(data) != info.file_size:
         raise fail(path, f"member {info.filename!r} is truncated ({len(data)} of "
@@ -106,18 +110,25 @@ def read_json(data, name, path):
     return value
 
 
-def check_npz(data, name, path):
-    """Read every ``.npy`` header of an .npz (bytes or a file path) and refuse, before anything
-    is allocated, object arrays (pickle), unknown dtypes, and shapes that claim more bytes than
-    are there (``np.load`` would allocate the declared size first).
+def check_npz(data, name, path, available=None):
+    """Read every ``.npy`` header of an .npz (bytes, a file path or a seekable binary stream
+    of ``available`` bytes) and refuse, before anything is allocated, object arrays (pickle),
+    unknown dtypes, and shapes that claim more bytes than are there (``np.load`` would
+    allocate the declared size first).
+
+    Returns:
+        ``{key: (shape, dtype)}`` for every array (the key is the member name less ``.npy``).
 
     Raises:
         FileFormatError: naming ``path``, the member and what was wrong.
     """
-    is_path = not isinstance(data, (bytes, bytearray, memoryview))
-    available = os.path.getsize(data) if is_path else len(data)
+    is_bytes = isinstance(data, (bytes, bytearray, memoryview))
+    is_path = isinstance(data, (str, os.PathLike))
+    if available is None:
+        available = os.path.getsize(data) if is_path else len(data)
+    headers = {}
     try:
-        archive = zipfile.ZipFile(data if is_path else _io.BytesIO(data))
+        archive = zipfile.ZipFile(_io.BytesIO(data) if is_bytes else data)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise fail(path, f"{name} is not an .npz archive ({error})") from None
     with archive:
@@ -154,6 +165,8 @@ def check_npz(data, name, path):
                 raise fail(path, f"{name}: array {member!r} declares shape {tuple(shape)} "
                                   f"of {dtype} ({declared} bytes) but holds "
                                   f"{info.file_size - header_bytes} bytes of data")
+            headers[member[:-4]] = (tuple(int(s) for s in shape), dtype)
+    return headers
 
 
 def read_npz(data, name, path, expected_keys=None):

@@ -139,7 +139,8 @@ class Perceptron:
         if not self.converged and warn:
             wrong = int((self.forward(x) != t).sum())
             warnings.warn(
-                f"Perceptron did not converge in {epochs} epochs: {wrong} of {len(x)} samples "
+                f"Perceptron did not converge in {epochs} epoch{'s' if epochs != 1 else ''}: "
+                f"{wrong} of {len(x)} samples "
                 f"are still misclassified. The perceptron rule converges only when the two "
                 f"classes are linearly separable; these data (XOR, for example) may not be.",
                 ConvergenceWarning,

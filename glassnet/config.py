@@ -56,6 +56,7 @@ class _PerThread(threading.local):
     enable_grad = True
     detect_anomaly = False
     rng = None  # a thread_rng block's generator; None: the process-wide config.rng
+    batch_shard = None  # (start, stop, total): this rank's rows of the global batch, or None
 
 
 _thread = _PerThread()
@@ -132,6 +133,10 @@ class Config:
     retain_memory: bool = True
     image_data_format: str = "channels_last"
     epsilon: float = 1e-7
+    # Distributed training (glassnet.distribution): the Communicator that initialize() joined
+    # (None: a plain single process) and the distribution set_distribution() chose (None: off).
+    communicator: object = None
+    distribution: object = None
 
     enable_grad = _per_thread_setting(
         "enable_grad", "Whether operations record a graph (this thread's value).")
@@ -249,6 +254,42 @@ def thread_rng(seed):
         yield generator
     finally:
         _thread.rng = old
+
+
+@contextlib.contextmanager
+def batch_shard(start, stop, total):
+    """Context manager: the batch this thread computes is rows ``start:stop`` of ``total``.
+
+    Data-parallel training (``glassnet.distribution``) sets it around each rank's forward
+    pass, so that random layers draw with :func:`shard_draw` for the whole global batch and
+    keep their rows: N ranks then draw exactly what one process draws.
+
+    Example:
+        >>> import numpy as np
+        >>> with batch_shard(2, 4, 5):
+        ...     shard_draw(lambda shape: np.arange(shape[0]), (2,))
+        array([2, 3])
+    """
+    old, _thread.batch_shard = _thread.batch_shard, (int(start), int(stop), int(total))
+    try:
+        yield
+    finally:
+        _thread.batch_shard = old
+
+
+def shard_draw(draw, shape):
+    """``draw(shape)``, or, inside :func:`batch_shard`, this rank's rows of a global-batch draw.
+
+    When a batch shard is set and ``shape[0]`` is the shard's row count, ``draw`` is called with
+    the global batch's shape ``(total,) + shape[1:]`` and rows ``start:stop`` are returned (a
+    mask broadcast over the batch, ``shape[0] == 1``, is drawn as it is). Otherwise this is
+    ``draw(shape)``.
+    """
+    shard = _thread.batch_shard
+    if shard is None or not shape or shape[0] != shard[1] - shard[0]:
+        return draw(shape)
+    start, stop, total = shard
+    return draw((total,) + tuple(shape[1:]))[start:stop]
 
 
 def no_grad():

@@ -16,7 +16,7 @@ Example:
 import warnings
 
 from glassnet.backend import xp
-from glassnet.config import config, get_rng
+from glassnet.config import config, get_rng, shard_draw
 from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.ops import math as _math
 from glassnet.ops import nn as _nn
@@ -268,7 +268,8 @@ def dropout(x, rate, training=False, noise_shape=None):
         shape = tuple(n if n is not None else s for n, s in zip(noise_shape, x.shape, strict=True))
     if rate == 1.0:
         return x * Tensor(xp.zeros(shape, dtype=x.dtype))
-    keep = get_rng().random(shape, dtype=xp.float32) >= rate
+    rng = get_rng()  # (data-parallel: drawn for the global batch, this rank's rows)
+    keep = shard_draw(lambda s: rng.random(s, dtype=xp.float32), shape) >= rate
     scale = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))
     return x * Tensor(scale)
 

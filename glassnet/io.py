@@ -53,24 +53,26 @@ import os
 import zipfile
 
 from glassnet import archive as safe
+from glassnet import file_limits as limits
 from glassnet import rng_state
 from glassnet.archive import fail as _fail
 from glassnet.atomic import atomic_write
 from glassnet.backend import xp
 from glassnet.errors import FileFormatError, GlassnetValueError
-
-FORMAT = "glassnet.model"
-WEIGHTS_FORMAT = "glassnet.weights"
-FORMAT_VERSION = 1
-METADATA = "metadata.json"
-CONFIG = "config.json"
-WEIGHTS_NPZ = "model.weights.npz"
-WEIGHTS_SAFETENSORS = "model.safetensors"
-OPTIMIZER_NPZ = "optimizer.npz"
-CALLBACK_MEMBERS = {"callbacks.json", "callbacks.npz"}  # see glassnet.callbacks.states
-ALLOWED_MEMBERS = {METADATA, CONFIG, WEIGHTS_NPZ, WEIGHTS_SAFETENSORS, OPTIMIZER_NPZ,
-                   *CALLBACK_MEMBERS}
-MANIFEST_KEY = "__glassnet__"
+from glassnet.model_archive import (  # noqa: F401  (the format's names, re-exported)
+    ALLOWED_MEMBERS,
+    CALLBACK_MEMBERS,
+    CONFIG,
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST_KEY,
+    METADATA,
+    OPTIMIZER_NPZ,
+    WEIGHTS_FORMAT,
+    WEIGHTS_NPZ,
+    WEIGHTS_SAFETENSORS,
+)
+from glassnet.model_archive import read_model_archive as _read_model_archive
 
 
 # ============================================================================ writing
@@ -252,82 +254,25 @@ def _optimizer_param_order(model, optimizer):
 
 
 # ============================================================================ reading
-def _read_model_archive(path):
-    archive = safe.open_archive(path, "model")
-    with archive:
-        infos = safe.unique_infos(archive, path, "the model file")
-        for member in infos:
-            if member not in ALLOWED_MEMBERS:
-                raise _fail(path, f"unexpected member {member!r}; a glassnet model file "
-                                  f"holds only {sorted(ALLOWED_MEMBERS)}")
-        for required in (METADATA, CONFIG):
-            if required not in infos:
-                raise _fail(path, f"missing {required!r}; this is not a glassnet model file "
-                                  f"(members: {sorted(infos)})")
-        metadata = safe.read_json(
-            safe.read_member(archive, infos[METADATA], path, safe.MAX_JSON_BYTES), METADATA, path
-        )
-        if metadata.get("format") != FORMAT:
-            raise _fail(path, f"format is {metadata.get('format')!r}, expected {FORMAT!r}")
-        version = metadata.get("format_version")
-        if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
-            raise _fail(path, f"format_version {version!r} is not supported (this glassnet "
-                              f"reads versions 1..{FORMAT_VERSION}; upgrade glassnet)")
-        config = safe.read_json(
-            safe.read_member(archive, infos[CONFIG], path, safe.MAX_JSON_BYTES), CONFIG, path
-        )
-        manifest = config.get("weights")
-        if not isinstance(manifest, list):
-            raise _fail(path, "config.json has no 'weights' manifest list")
-        keys = [entry.get("key") if isinstance(entry, dict) else None for entry in manifest]
-        if WEIGHTS_NPZ in infos:
-            data = safe.read_member(archive, infos[WEIGHTS_NPZ], path, safe.MAX_ARRAYS_BYTES)
-            weights = safe.read_npz(data, WEIGHTS_NPZ, path, keys)
-        elif WEIGHTS_SAFETENSORS in infos:
-            try:
-                from safetensors.numpy import load as safetensors_load
-            except ImportError:
-                raise _fail(path, "the weights are stored as safetensors; install the optional "
-                                  "'safetensors' package to read them") from None
-            data = safe.read_member(
-                archive, infos[WEIGHTS_SAFETENSORS], path, safe.MAX_ARRAYS_BYTES
-            )
-            try:
-                weights = safetensors_load(data)
-            except Exception as error:  # the library raises its own error types
-                raise _fail(path, f"corrupted safetensors weights ({error})") from None
-        else:
-            raise _fail(path, f"missing the weights member {WEIGHTS_NPZ!r}")
-        optimizer_arrays = None
-        if OPTIMIZER_NPZ in infos and isinstance(config.get("optimizer"), dict):
-            state_keys = config["optimizer"].get("state_keys") or {}
-            optimizer_arrays = safe.read_npz(
-                safe.read_member(archive, infos[OPTIMIZER_NPZ], path, safe.MAX_ARRAYS_BYTES),
-                OPTIMIZER_NPZ, path, list(state_keys))
-        from glassnet.callbacks.states import read_states
-
-        callback_states = read_states(archive, infos, path)
-    return metadata, config, [weights[k] for k in keys], optimizer_arrays, callback_states
-
-
-
-
-def _assign_weights(model, arrays, path, manifest_names=None):
-    """Set model.weights from arrays, raising FileFormatError on any count/shape mismatch."""
+def _assign_weights(model, arrays, path, manifest_names=None, member=WEIGHTS_NPZ):
+    """Set model.weights from arrays, raising FileFormatError on any count/shape/dtype
+    mismatch (lossless conversions and NaN/inf values are warned about: file_limits)."""
     params = list(model.weights)
     if len(arrays) != len(params):
         raise _fail(path, f"the file holds {len(arrays)} weight arrays but the model has "
                           f"{len(params)} (expected shapes {[tuple(p.shape) for p in params]}, "
                           f"found {[tuple(a.shape) for a in arrays]})")
+    converted = []
     for i, (param, array) in enumerate(zip(params, arrays, strict=True)):
+        name = limits.weight_name(param, i)
         if tuple(array.shape) != tuple(param.shape):
-            name = getattr(param, "path", None) or param.name or f"weight {i}"
             saved = f" (saved as {manifest_names[i]!r})" if manifest_names else ""
             raise _fail(path, f"weight {i} {name!r}{saved} has shape {tuple(array.shape)} in "
                               f"the file, the model expects {tuple(param.shape)}")
         if array.dtype.kind not in "biuf":
             raise _fail(path, f"weight {i} has non-numeric dtype {array.dtype}")
-    for param, array in zip(params, arrays, strict=True):
+        converted.append(limits.convert(param, array, path, member, name))
+    for param, array in zip(params, converted, strict=True):
         param.data[...] = array
 
 
@@ -375,7 +320,8 @@ def _deserialize_optional(spec, kind):
     return None
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, *,
+               max_parameters=None, max_layers=None):
     """Load a model written by :func:`save_model` (architecture, weights, optimizer state).
 
     A Keras file (a ``.keras`` archive or a legacy ``.h5`` model, recognised by its content)
@@ -392,6 +338,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             function is Python code and is never stored, so a model with one only loads with
             ``safe_mode=False`` and the function given in ``custom_objects`` under its name
             (otherwise a FileFormatError says so).
+        max_parameters: refuse files whose weights hold more elements (default
+            ``glassnet.file_limits.MAX_PARAMETERS``, 2**30); checked from the ``.npy`` headers
+            and the architecture before anything is built (see :mod:`glassnet.file_limits`).
+        max_layers: refuse architectures with more layers (default ``MAX_LAYERS``, 20,000).
 
     Returns:
         The model, with the saved weights. A checkpoint saved with ``include_rng_state=True``
@@ -409,7 +359,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             from glassnet.interop.keras_files import load_keras_model
 
             return load_keras_model(filepath, custom_objects, compile)
-        return _load_model(os.fspath(filepath), custom_objects, compile, safe_mode)
+        return _load_model(os.fspath(filepath), custom_objects, compile, safe_mode,
+                           max_parameters, max_layers)
     finally:
         pop_custom_objects()
 
@@ -421,18 +372,45 @@ def _keras_kind(filepath):
     return sniff(filepath)
 
 
-def _load_model(path, custom_objects, compile, safe_mode):  # noqa: A002
-    _, config, arrays, optimizer_arrays, callback_states = _read_model_archive(path)
+def _load_model(path, custom_objects, compile, safe_mode,  # noqa: A002
+                max_parameters=None, max_layers=None):
+    _, config, keys, headers, read_arrays = _read_model_archive(path, max_parameters,
+                                                                max_layers)
+    spec = config.get("model")
+    if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
+        raise _fail(path, "config.json has no model architecture ('model' entry)")
+    with limits.guard(path, CONFIG, f"rebuilding the architecture ({spec['class_name'][:60]})"):
+        model = _rebuild(spec, path, custom_objects, safe_mode)
+    with limits.guard(path, CONFIG, "building with build_input_shape"):
+        _ensure_built(model, config.get("build_input_shape"))
+    names = [entry.get("name") for entry in config["weights"]]
+    if headers is not None:  # shapes compared before a byte of array data is read
+        limits.check_headers_fit(list(model.weights), keys, headers, path, WEIGHTS_NPZ, names)
+    arrays, optimizer_arrays, callback_states = read_arrays()
+    _assign_weights(model, arrays, path, names)
+    compile_config = config.get("compile_config")
+    optimizer_spec = config.get("optimizer")
+    if compile and compile_config is not None:
+        with limits.guard(path, CONFIG, "compiling with the saved compile_config"):
+            _compile_saved(model, compile_config, optimizer_spec, path)
+        if optimizer_arrays is not None:
+            _restore_optimizer(model, optimizer_spec, optimizer_arrays, path)
+    with limits.guard(path, CONFIG, "restoring the random-generator states"):
+        rng_state.restore_global(config.get("rng_state"), path)
+        rng_state.restore_layers(model, config.get("layer_rng_states"), path)
+    if callback_states is not None:  # for fit(initial_epoch=k): see glassnet.callbacks.states
+        model._callback_states = callback_states
+    return model
+
+
+def _rebuild(spec, path, custom_objects, safe_mode):
     from glassnet.layers.core import lambda_deserialization
     from glassnet.layers.serialization import deserialize
 
-    spec = config.get("model")
-    if not isinstance(spec, dict) or "class_name" not in spec:
-        raise _fail(path, "config.json has no model architecture ('model' entry)")
     try:
         try:
             with lambda_deserialization(safe_mode, path):
-                model = deserialize(spec, custom_objects)
+                return deserialize(spec, custom_objects)
         except TypeError:
             # a subclassed model whose __init__ takes no arguments (as Keras allows)
             from glassnet.registry import find_custom_object
@@ -440,61 +418,60 @@ def _load_model(path, custom_objects, compile, safe_mode):  # noqa: A002
             cls = find_custom_object(spec["class_name"], custom_objects)
             if cls is None:
                 raise
-            model = cls()
+            return cls()
     except FileFormatError:
         raise
     except (ValueError, TypeError, KeyError) as error:
-        raise _fail(path, f"the architecture in config.json ({spec['class_name']}) cannot be "
-                          f"rebuilt ({type(error).__name__}: {error}); for your own classes "
-                          "pass custom_objects={name: class} and implement get_config/"
-                          "from_config, or use save_weights/load_weights") from None
-    _ensure_built(model, config.get("build_input_shape"))
-    names = [entry.get("name") for entry in config["weights"]]
-    _assign_weights(model, arrays, path, names)
-    compile_config = config.get("compile_config")
-    optimizer_spec = config.get("optimizer")
-    if compile and compile_config is not None:
-        from glassnet import optimizers
+        raise _fail(path, f"the architecture in config.json ({spec['class_name'][:60]}) cannot "
+                          f"be rebuilt ({type(error).__name__}: {str(error)[:300]}); for your "
+                          "own classes pass custom_objects={name: class} and implement "
+                          "get_config/from_config, or use save_weights/load_weights") from None
 
-        optimizer = "rmsprop"
-        if isinstance(optimizer_spec, dict):
-            try:
-                optimizer = optimizers.deserialize(
-                    {"class_name": optimizer_spec.get("class_name"),
-                     "config": optimizer_spec.get("config") or {}})
-            except (ValueError, TypeError) as error:
-                raise _fail(path, f"the optimizer cannot be rebuilt ({error})") from None
-        model.compile(
-            optimizer=optimizer,
-            loss=_deserialize_optional(compile_config.get("loss"), "loss"),
-            metrics=[m for m in _deserialize_optional(compile_config.get("metrics") or [],
-                                                      "metric") if m is not None],
-            weighted_metrics=[m for m in _deserialize_optional(
-                compile_config.get("weighted_metrics") or [], "metric") if m is not None],
-            loss_weights=compile_config.get("loss_weights"),
-        )
-        if optimizer_arrays is not None:
-            _restore_optimizer(model, optimizer_spec, optimizer_arrays, path)
-    rng_state.restore_global(config.get("rng_state"), path)
-    rng_state.restore_layers(model, config.get("layer_rng_states"), path)
-    if callback_states is not None:  # for fit(initial_epoch=k): see glassnet.callbacks.states
-        model._callback_states = callback_states
-    return model
+
+def _compile_saved(model, compile_config, optimizer_spec, path):
+    from glassnet import optimizers
+
+    if not isinstance(compile_config, dict):
+        raise _fail(path, "config.json compile_config must be an object, found "
+                          f"{type(compile_config).__name__}")
+    optimizer = "rmsprop"
+    if isinstance(optimizer_spec, dict):
+        opt_config = optimizer_spec.get("config") or {}
+        rate = opt_config.get("learning_rate") if isinstance(opt_config, dict) else None
+        if isinstance(rate, (str, list, bool)):
+            raise _fail(path, f"config.json optimizer learning_rate is {str(rate)[:40]!r}; "
+                              "expected a number or a schedule object")
+        try:
+            optimizer = optimizers.deserialize(
+                {"class_name": optimizer_spec.get("class_name"), "config": opt_config})
+        except (ValueError, TypeError) as error:
+            raise _fail(path, f"the optimizer cannot be rebuilt ({error})") from None
+    model.compile(
+        optimizer=optimizer,
+        loss=_deserialize_optional(compile_config.get("loss"), "loss"),
+        metrics=[m for m in _deserialize_optional(compile_config.get("metrics") or [],
+                                                  "metric") if m is not None],
+        weighted_metrics=[m for m in _deserialize_optional(
+            compile_config.get("weighted_metrics") or [], "metric") if m is not None],
+        loss_weights=compile_config.get("loss_weights"),
+    )
 
 
 def _restore_optimizer(model, spec, arrays, path):
     state_keys = spec.get("state_keys") or {}
-    snapshot = {state_keys[key]: array for key, array in arrays.items()}
     optimizer = model.optimizer
     order = spec.get("param_order")
     weights = list(model.weights)
-    try:
-        if order is not None and all(isinstance(i, int) and 0 <= i < len(weights)
-                                     for i in order):
-            optimizer.build([weights[i] for i in order])
-        optimizer.set_state(snapshot)
-    except (ValueError, TypeError) as error:
-        raise _fail(path, f"the optimizer state does not fit the model ({error})") from None
+    with limits.guard(path, OPTIMIZER_NPZ, "restoring the optimizer state"):
+        snapshot = {state_keys[key]: array for key, array in arrays.items()}
+        try:
+            if isinstance(order, list) and all(isinstance(i, int) and 0 <= i < len(weights)
+                                               for i in order):
+                optimizer.build([weights[i] for i in order])
+            optimizer.set_state(snapshot)
+        except (ValueError, TypeError) as error:
+            raise _fail(path, f"{OPTIMIZER_NPZ}: the optimizer state does not fit the model "
+                              f"({str(error)[:300]})") from None
 
 
 # ============================================================================ weights only
@@ -514,11 +491,15 @@ def save_weights(model, filepath, overwrite=True):
     atomic_write(filepath, lambda stream: stream.write(data))
 
 
-def load_weights(model, filepath, skip_mismatch=False):
+def load_weights(model, filepath, skip_mismatch=False, *, max_parameters=None):
     """Load weights saved by :func:`save_weights` (or the weights of a full model file).
 
     Keras's weight files (``.weights.h5``, a legacy ``.h5``, the weights of a ``.keras``) are
     read by :func:`glassnet.interop.keras_files.load_keras_weights`.
+
+    ``max_parameters`` (default ``glassnet.file_limits.MAX_PARAMETERS``) bounds the elements
+    the file's arrays may declare; shapes are compared with the model's from the ``.npy``
+    headers before any array data is read.
 
     Raises:
         FileFormatError: not a glassnet weights file, corrupted, or shapes that do not match.
@@ -532,9 +513,18 @@ def load_weights(model, filepath, skip_mismatch=False):
     with archive:
         names = set(archive.namelist())
     if METADATA in names:
-        _, config, arrays, _, _ = _read_model_archive(path)
+        _, config, keys, headers, read_arrays = _read_model_archive(path, max_parameters)
         manifest_names = [entry.get("name") for entry in config["weights"]]
+        if headers is not None and not skip_mismatch and list(model.weights):
+            limits.check_headers_fit(list(model.weights), keys, headers, path, WEIGHTS_NPZ,
+                                     manifest_names)
+        arrays = read_arrays()[0]
     else:
+        headers = safe.check_npz(path, "weights file", path)  # headers only: nothing read
+        limits.check_totals(headers, 0, path, "weights file", max_parameters)
+        order = sorted(k for k in headers if k != MANIFEST_KEY)
+        if not skip_mismatch and list(model.weights) and len(order) == len(model.weights):
+            limits.check_headers_fit(list(model.weights), order, headers, path, "weights file")
         size = os.path.getsize(path)
         with open(path, "rb") as stream:
             data = stream.read(min(size, safe.MAX_ARRAYS_BYTES) + 1)

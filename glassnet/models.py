@@ -671,10 +671,11 @@ class Sequential(Model):
         return model
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,  # noqa: A002
+               **limits):
     """Load a model saved by ``model.save``; see :func:`glassnet.io.load_model`."""
     return io.load_model(filepath, custom_objects=custom_objects, compile=compile,
-                         safe_mode=safe_mode)
+                         safe_mode=safe_mode, **limits)  # max_parameters=, max_layers=
 
 
 def model_from_json(json_string, custom_objects=None):

@@ -458,7 +458,8 @@ def save_model(model, filepath, overwrite=True, **kwargs):
     return io.save_model(model, filepath, overwrite=overwrite, **kwargs)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,  # noqa: A002
+               **limits):
     """Load a model written by :func:`save_model`: :func:`glassnet.io.load_model`.
 
     Registered custom objects and the active ``custom_object_scope`` are found without
@@ -467,4 +468,4 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     from glassnet import io
 
     return io.load_model(filepath, custom_objects=custom_objects, compile=compile,
-                         safe_mode=safe_mode)
+                         safe_mode=safe_mode, **limits)  # max_parameters=, max_layers=

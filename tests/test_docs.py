@@ -22,6 +22,9 @@ DOCUMENTS = [
     ROOT / "docs" / "tutorial.zh-CN.md",
     ROOT / "docs" / "api.md",
     ROOT / "docs" / "seed_errata.md",
+    ROOT / "docs" / "seed_errata.zh-CN.md",
+    ROOT / "docs" / "distributed.md",
+    ROOT / "docs" / "distributed.zh-CN.md",
     ROOT / "README.md",
     ROOT / "README.zh-CN.md",
 ]
@@ -62,7 +65,8 @@ def test_block_extraction_honours_no_test():
 
 
 def test_documents_exist():
-    for name in ("tutorial.md", "tutorial.zh-CN.md", "api.md", "seed_errata.md"):
+    for name in ("tutorial.md", "tutorial.zh-CN.md", "api.md", "seed_errata.md",
+                 "seed_errata.zh-CN.md", "distributed.md", "distributed.zh-CN.md"):
         assert (ROOT / "docs" / name).exists(), name
     assert len(BLOCKS) >= 20
 

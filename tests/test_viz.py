@@ -496,3 +496,88 @@ def test_every_plot_saves_png(name, tmp_path):
     fig = SAVERS[name](tmp_path / f"{name}.png")
     assert isinstance(fig, Figure)
     assert_png(tmp_path / f"{name}.png")
+
+
+# ---------------------------------------------- newcomer frictions: ticks, styles, sample grids
+
+
+def _visible_ticks(ax):
+    low, high = ax.get_xlim()
+    return [t for t in ax.get_xticks() if low <= t <= high]
+
+
+@pytest.mark.parametrize("epochs", [1, 2, 3, 7, 40])
+def test_learning_curves_have_y_labels_and_whole_number_epoch_ticks(epochs):
+    fig = viz.plot_history({"loss": list(np.linspace(2, 1, epochs)),
+                            "accuracy": list(np.linspace(0.1, 0.9, epochs))})
+    for ax, name in zip(fig.axes, ["loss", "accuracy"], strict=True):
+        assert ax.get_ylabel() == name and ax.get_xlabel() == "epoch"
+        fig.canvas.draw()  # the locator places the ticks
+        ticks = _visible_ticks(ax)
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
+        if epochs <= 3:
+            assert 1 in ticks  # the first epoch is marked, even for a one-epoch run
+
+
+def test_line_styles_differ_in_dash_and_marker():
+    styles = [viz.line_style(i) for i in range(9)]
+    assert len({(s["linestyle"], s["marker"]) for s in styles}) == 9
+    assert len({s["marker"] for s in styles}) == 9
+    for a, b in zip(styles, styles[1:], strict=False):
+        assert a["linestyle"] != b["linestyle"] and a["color"] != b["color"]
+
+
+def test_coinciding_finds_runs_that_hide_each_other():
+    same = viz.coinciding({"Adam": [1.0, 0.5, 0.25], "AdamW": [1.0, 0.5, 0.25 + 1e-7],
+                           "SGD": [1.0, 0.9, 0.8], "short": [1.0, 0.5]})
+    assert same == {"Adam": None, "AdamW": "Adam", "SGD": None, "short": None}
+
+
+def test_plot_curves_distinguishes_and_names_coinciding_runs():
+    fig = viz.plot_curves({"Adam": [0.9, 0.5, 0.3], "AdamW": [0.9, 0.5, 0.3],
+                           "SGD": [2.3, 2.2, 2.1]}, ylabel="loss", log_scale=True)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["Adam", "AdamW (coincides with Adam)", "SGD"]
+    adam, adamw, sgd = ax.lines
+    assert len({line.get_linestyle() for line in ax.lines}) == 3
+    assert len({line.get_marker() for line in ax.lines}) == 3
+    assert adamw.get_linewidth() > adam.get_linewidth()  # the hidden one is drawn wider, under
+    assert adamw.get_zorder() < adam.get_zorder()
+    np.testing.assert_array_equal(line_data(sgd)[0], [1, 2, 3])
+    assert ax.get_ylabel() == "loss" and ax.get_yscale() == "log"
+    fig.canvas.draw()
+    # less than a decade on a log axis: plain numbers, not 2x10^0
+    texts = [t.get_text() for t in ax.get_yticklabels(minor=True) + ax.get_yticklabels()]
+    assert any(t for t in texts) and not any("times" in t or "^" in t for t in texts), texts
+    with pytest.raises(gn.errors.GlassnetTypeError, match="series"):
+        viz.plot_curves([])
+
+
+def test_plot_predictions_grid_titles_and_colours():
+    images = np.random.default_rng(0).random((20, 28 * 28))  # flattened digits
+    true = np.arange(20) % 10
+    pred = true.copy()
+    pred[[2, 5]] = 9 - true[[2, 5]]
+    fig = viz.plot_predictions(images, true, pred)
+    assert len(fig.axes) == 16  # max_images
+    assert fig.axes[0].get_title() == "pred 0"
+    assert fig.axes[2].get_title() == "pred 7 (true 2)"
+    assert fig.axes[2].title.get_color() != fig.axes[0].title.get_color()
+    assert fig._suptitle.get_text() == "16 samples: 14 predicted correctly"
+    with pytest.raises(ShapeError, match="same"):
+        viz.plot_predictions(images, true[:3], pred[:3])
+
+
+def test_classifier_figures_writes_the_pictures_that_apply(tmp_path):
+    images = np.zeros((6, 8, 8))
+    true, pred = [0, 1, 2, 0, 1, 2], [0, 1, 1, 0, 2, 2]
+    paths = viz.classifier_figures(tmp_path / "a", {"loss": [1.0, 0.5]}, true, pred,
+                                   images=images, class_names=["a", "b", "c"])
+    names = [os.path.basename(p) for p in paths]
+    assert names == ["learning_curves.png", "confusion_matrix.png", "predictions.png",
+                     "misclassified.png"]
+    for p in paths:
+        assert_png(p)
+    only_curves = viz.classifier_figures(tmp_path / "b", history={"loss": [1.0]})
+    assert [os.path.basename(p) for p in only_curves] == ["learning_curves.png"]

@@ -18,6 +18,10 @@ no callback of the resumed fit claims is ignored; a callback without a saved sta
 afresh. At the end of an epoch, callbacks that save checkpoints run after all the others (those
 with ``save_best_only`` first), so a checkpoint holds every state as it is after that epoch.
 
+Under data-parallel training (``glassnet.distribution``), the callbacks that print or write
+files (:data:`RANK_ZERO_ONLY`, or a class with ``rank_zero_only = True``) run on rank 0 only;
+the others run on every rank.
+
 Example:
     >>> class Printer(Callback):
     ...     def on_epoch_end(self, epoch, logs=None):
@@ -26,6 +30,7 @@ Example:
 
 import math
 
+from glassnet.config import config
 from glassnet.errors import GlassnetTypeError, GlassnetValueError
 from glassnet.registry import Registry, exact_name
 
@@ -49,6 +54,7 @@ class Callback:
     """
 
     state_fields = None
+    rank_zero_only = None  # True: runs on rank 0 only under DataParallel (None: by class)
 
     def __init__(self):
         self.model = None
@@ -141,6 +147,23 @@ class Callback:
 
     def on_batch_end(self, batch, logs=None):
         self.on_train_batch_end(batch, logs)
+
+
+# Callbacks that print or write files: under DataParallel they run on rank 0 only (the others
+# skip every hook); those that decide (EarlyStopping, ReduceLROnPlateau...) run on every rank,
+# on logs that are identical there. A callback class may say so itself with ``rank_zero_only``.
+RANK_ZERO_ONLY = ("ProgbarLogger", "ModelCheckpoint", "CSVLogger", "TensorBoard", "Studio")
+
+
+def runs_on_this_rank(callback):
+    """False for a printing/writing callback on a rank other than 0 under DataParallel."""
+    communicator = config.communicator
+    if config.distribution is None or communicator is None or communicator.rank == 0:
+        return True
+    flag = getattr(callback, "rank_zero_only", None)
+    if flag is None:
+        flag = any(klass.__name__ in RANK_ZERO_ONLY for klass in type(callback).__mro__)
+    return not flag
 
 
 # class name -> Callback subclass (each callback file decorates its class with ``@register``)
@@ -249,6 +272,8 @@ def _dispatch(hook):
         if args[-1] is None:
             args[-1] = {}
         callbacks = self.callbacks
+        if config.distribution is not None:  # data parallel: printers/writers on rank 0 only
+            callbacks = [c for c in callbacks if runs_on_this_rank(c)]
         if hook == "on_epoch_end":  # savers last, best-only first: checkpoints see final states
             savers = sorted((c for c in callbacks if getattr(c, "saves_checkpoints", False)),
                             key=lambda c: not getattr(c, "save_best_only", False))

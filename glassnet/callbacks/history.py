@@ -75,7 +75,8 @@ class History(Callback):
                                    if i < len(self.history[name]) else ""
                                    for name in names])
         short = [name for name in names if len(self.history[name]) < length]
-        footer = [f"{name}: recorded on {len(self.history[name])} of {length} epochs (listed "
+        footer = [f"{name}: recorded on {len(self.history[name])} of {length} "
+                  f"epoch{'s' if length != 1 else ''} (listed "
                   f"from the top; see history.history)" for name in short]
         return html_table(["epoch"] + names, rows,
                           caption=f"History: {length} epoch{'s' if length != 1 else ''}",

@@ -144,10 +144,9 @@ def load_data(path=None):
     extracted = folder / MEMBER_DIR
     if all((extracted / n).is_file() for n in TRAIN_FILES + TEST_FILES):
         return _load_folder(extracted)
-    hint = (
-        f"Without network, download {URL} yourself and save it as {folder / ARCHIVE_NAME}, "
-        f"or call cifar10.load_data(path='.../{ARCHIVE_NAME}')."
-    )
+    # get_file's error already says "download it yourself and save it as <target>" for a
+    # failed connection; the hint adds only the other way, so the advice is said once.
+    hint = f"Or pass a copy fetched by hand: cifar10.load_data(path='.../{ARCHIVE_NAME}')."
     archive = download.get_file(ARCHIVE_NAME, URL, file_hash=FILE_HASH,
                                 cache_subdir=CACHE_SUBDIR, offline_hint=hint, resume=True)
     download.extract_members(archive, _members(), extracted)

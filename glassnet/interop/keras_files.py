@@ -179,9 +179,16 @@ def _assign(model, table, path, by_order=False):
                               f"weights have shapes {shapes}, the layer expects "
                               f"{[tuple(p.shape) for p in params]}")
         checked.append((params, datasets))
-    for params, datasets in checked:
-        for param, array in zip(params, hdf5.read_arrays(datasets, path), strict=True):
-            param.data[...] = array
+    from glassnet.file_limits import convert, weight_name
+
+    updates = []
+    for params, datasets in checked:  # dtypes: lossless only, warned; NaN/inf warned
+        for i, (param, array) in enumerate(zip(params, hdf5.read_arrays(datasets, path),
+                                               strict=True)):
+            updates.append((param, convert(param, array, path, "HDF5 dataset",
+                                           weight_name(param, i))))
+    for param, array in updates:  # all checked first: a bad file changes nothing
+        param.data[...] = array
 
 
 # ------------------------------------------------------------------ compile config
@@ -288,6 +295,11 @@ def _build(spec, path, table, custom_objects):
     if declared > safe.MAX_ARRAYS_BYTES:  # a tiny HDF5 file can declare petabytes
         raise _fail(path, f"the weights declare {declared} bytes, more than the limit "
                           f"{safe.MAX_ARRAYS_BYTES}")
+    from glassnet import file_limits as limits  # depth, sizes, shapes, layer count, total
+
+    limits.check_config(spec, path, "model config")  # (build_model checks layer by layer)
+    limits.check_totals({f"{name}/{i}": (shape, None) for name, layer in shapes.items()
+                         for i, shape in enumerate(layer)}, 0, path, "the weights")
     try:
         model = build_model(spec, path, shapes, custom_objects)
     except RecursionError:

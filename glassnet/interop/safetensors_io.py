@@ -212,7 +212,9 @@ def load_safetensors(model, filepath, strict=True):
         if array.dtype.kind != "f" and param.dtype.kind == "f":
             raise _fail(path, f"tensor {name!r} has dtype {array.dtype}, the model's weight is "
                               f"{param.dtype} (a floating-point tensor is needed)")
-        updates.append((param, array))
+        from glassnet.file_limits import convert  # lossless only, warned; NaN/inf warned
+
+        updates.append((param, convert(param, array, path, "tensor", name)))
     for param, array in updates:  # all checked first: a bad file changes nothing
-        param.data[...] = array.astype(param.dtype, copy=False)
+        param.data[...] = array
     return model

@@ -63,6 +63,7 @@ from glassnet.layers.merge import (
     subtract,
 )
 from glassnet.layers.normalization import BatchNormalization, LayerNormalization
+from glassnet.layers.sync_normalization import SyncBatchNormalization
 from glassnet.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,

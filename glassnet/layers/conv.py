@@ -66,13 +66,30 @@ class _Conv(Layer):
     def _channel_axis(self):
         return -1 if self.data_format == "channels_last" else 1
 
+    def _rank_error(self, shape):
+        """The ShapeError for an input of the wrong rank, naming the shape received."""
+        hint = ""
+        if len(shape) == self.rank + 1:  # e.g. MNIST images (n, 28, 28): no channels axis
+            hint = (" (no channels axis? add one: "
+                    f"{'x[..., None]' if self.data_format == 'channels_last' else 'x[:, None]'})")
+        spatial = ["spatial"] * self.rank
+        axes = (["batch", *spatial, "channels"] if self.data_format == "channels_last"
+                else ["batch", "channels", *spatial])
+        return ShapeError(
+            f"Layer '{self.name}' ({type(self).__name__}): expected an input of rank "
+            f"{self.rank + 2} ({', '.join(axes)}) for {self.data_format}, received an input "
+            f"of rank {len(shape)} with shape {tuple(shape)}{hint}"
+        )
+
+    def __call__(self, inputs, *args, **kwargs):
+        shape = getattr(inputs, "shape", None)  # the received shape, batch size included
+        if shape is not None and not self.built and len(shape) != self.rank + 2:
+            raise self._rank_error(tuple(shape))
+        return super().__call__(inputs, *args, **kwargs)
+
     def build(self, input_shape):
         if len(input_shape) != self.rank + 2:
-            raise ShapeError(
-                f"Layer '{self.name}' ({type(self).__name__}): expected an input of rank "
-                f"{self.rank + 2} (batch, {'spatial, ' * self.rank}channels) for "
-                f"{self.data_format}, received an input of shape {tuple(input_shape)}"
-            )
+            raise self._rank_error(tuple(input_shape))
         channels = input_shape[self._channel_axis]
         if channels is None:
             raise ShapeError(f"Layer '{self.name}': the channel axis of the input must be "

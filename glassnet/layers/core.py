@@ -7,7 +7,7 @@ import threading
 
 from glassnet import activations
 from glassnet.backend import xp
-from glassnet.config import config, get_rng
+from glassnet.config import config, get_rng, shard_draw
 from glassnet.errors import FileFormatError, GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.layers.base import Layer
 from glassnet.layers.input_spec import InputSpec, user_shape
@@ -95,13 +95,9 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: n_in})
 
     def call(self, inputs, training=False):
-        if self.record:  # composed ops, so that z is a tensor of its own with a gradient
-            z = inputs @ self.kernel
-            if self.use_bias:
-                z = z + self.bias
+        z = dense(inputs, self.kernel, self.bias if self.use_bias else None)
+        if self.record:  # z is a tensor of its own: its gradient is the delta dL/dz
             self._record_z(z)
-        else:
-            z = dense(inputs, self.kernel, self.bias if self.use_bias else None)
         return z if self.activation is activations.linear else self.activation(z)
 
     def compute_output_shape(self, input_shape):
@@ -232,7 +228,8 @@ class Dropout(Layer):
         noise_shape: shape of the keep/drop mask, broadcast over the input (None entries
             take the input's size), e.g. ``(None, 1, features)`` drops whole features.
         seed: optional seed of a generator private to this layer; by default the mask
-            comes from glassnet's global generator (``gn.manual_seed``).
+            comes from glassnet's global generator (``gn.manual_seed``). Data parallel: each
+            rank draws the whole global batch's mask and keeps its rows (``shard_draw``).
 
     Example:
         >>> import numpy as np
@@ -271,7 +268,8 @@ class Dropout(Layer):
             shape = tuple(s if d is None else d for d, s in pairs)
         rng = self._rng if self._rng is not None else get_rng()
         dtype = inputs.dtype if inputs.dtype.kind == "f" else self.dtype
-        keep = rng.random(shape, dtype=dtype if dtype in (xp.float32, xp.float64) else None)
+        draw_dtype = dtype if dtype in (xp.float32, xp.float64) else None
+        keep = shard_draw(lambda s: rng.random(s, dtype=draw_dtype), shape)  # (global batch)
         mask = (keep >= self.rate).astype(dtype)
         mask *= xp.asarray(1.0 / (1.0 - self.rate), dtype=dtype)
         return DropoutFunction(mask)(inputs)

@@ -80,6 +80,8 @@ class BatchNormalization(Layer):
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
         self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
         self.gamma = self.beta = self.moving_mean = self.moving_variance = None
+        # Statistics over every rank of a data-parallel run (glassnet.layers.sync_normalization)
+        self.synchronized = bool(synchronized)
 
     def build(self, input_shape):
         ndim = len(input_shape)
@@ -99,6 +101,9 @@ class BatchNormalization(Layer):
         self.input_spec = InputSpec(ndim=ndim, axes={axis: shape[0]})
 
     def call(self, inputs, training=False):
+        if self.synchronized:  # statistics over every rank (glassnet.layers.sync_normalization)
+            from glassnet.layers.sync_normalization import synchronized_call
+            return synchronized_call(self, inputs, training=training)
         return batch_norm(inputs, self.gamma, self.beta, self.moving_mean,
                           self.moving_variance, training=bool(training) and self.trainable,
                           momentum=self.momentum, epsilon=self.epsilon, axis=self.axis)
@@ -113,6 +118,7 @@ class BatchNormalization(Layer):
                  for n, i in zip(names, self._init_config, strict=True)}
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
                 "epsilon": self.epsilon, "center": self.center, "scale": self.scale, **inits,
+                "synchronized": self.synchronized,
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer)}
 

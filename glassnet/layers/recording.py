@@ -108,7 +108,11 @@ class RecordingMixin:
             ``'output'`` the activation a = f(z);
             ``'delta'`` dL/dz after ``backward()`` (None before);
             ``'output_grad'`` dL/da after ``backward()``;
-            ``'weights'`` ``{name: array}`` and ``'grads'`` ``{name: dL/dW or None}``.
+            ``'weights'`` ``{name: array}`` and ``'grads'`` ``{name: dL/dW or None}``;
+            under data-parallel training (``glassnet.distribution``) also
+            ``'rank_grad_norms'`` ``{name: array of one norm per rank}``: the norm of each
+            rank's gradient of its shard's mean loss (``'grads'`` is their weighted average,
+            g = sum_r n_r / n * g_r, the gradient of the global batch).
 
         Raises:
             GlassnetValueError: when nothing was recorded (recording off or never called).
@@ -143,6 +147,10 @@ class RecordingMixin:
 
         output = data.get("output")
         z = data.get("z", output)
+        extra = {}
+        norms = getattr(self, "_rank_grad_norms", None)
+        if norms:  # data parallel: ||dL_r/dW|| of each rank's shard, beside the average
+            extra["rank_grad_norms"] = dict(norms)
         return InspectResult({
             "input": array(data.get("input")),
             "z": array(z),
@@ -153,6 +161,7 @@ class RecordingMixin:
             "grads": {
                 w.name: (None if w.grad is None else w.grad.data) for w in self._own_weights()
             },
+            **extra,
         }, self.name)
 
     def clear_record(self):

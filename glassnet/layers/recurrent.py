@@ -10,7 +10,7 @@ GRU with reset_after 3*u*(in + u) + 6u (3u more than without).
 
 from glassnet import initializers, regularizers
 from glassnet.backend import xp
-from glassnet.config import get_rng
+from glassnet.config import get_rng, shard_draw
 from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.layers.base import Layer
 from glassnet.layers.conv import positive_int
@@ -103,7 +103,8 @@ class _RNN(Layer):
         if training and self.dropout > 0:
             keep = 1.0 - self.dropout
             mask_shape = (inputs.shape[0], 1, inputs.shape[2])  # same mask for every step
-            drop = (get_rng().random(mask_shape) < keep).astype(inputs.dtype) / keep
+            rng = get_rng()  # (data-parallel: drawn for the global batch, this rank's rows)
+            drop = (shard_draw(rng.random, mask_shape) < keep).astype(inputs.dtype) / keep
             inputs = inputs * Tensor(drop.astype(inputs.dtype))
         states = R._states_list(initial_state, self.n_states, self.name)
         states = [R._state(s, inputs, self.units, self.name) for s in states]

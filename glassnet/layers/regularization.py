@@ -9,7 +9,7 @@ repeat exactly.
 
 from glassnet import regularizers
 from glassnet.backend import xp
-from glassnet.config import get_rng
+from glassnet.config import get_rng, shard_draw
 from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.hyperparameters import check_number, layer_owner
 from glassnet.layers.base import Layer
@@ -158,7 +158,8 @@ class GaussianNoise(_Noise):
         if not training or self.stddev == 0:
             return inputs
         dtype = _noise_dtype(inputs, self)
-        noise = self._generator().normal(0.0, self.stddev, size=inputs.shape).astype(dtype)
+        noise = shard_draw(lambda s: self._generator().normal(0.0, self.stddev, size=s),
+                           inputs.shape).astype(dtype)
         return inputs + noise
 
     def get_config(self):
@@ -195,7 +196,8 @@ class GaussianDropout(_Noise):
             return inputs
         dtype = _noise_dtype(inputs, self)
         stddev = (self.rate / (1.0 - self.rate)) ** 0.5
-        noise = self._generator().normal(1.0, stddev, size=inputs.shape).astype(dtype)
+        noise = shard_draw(lambda s: self._generator().normal(1.0, stddev, size=s),
+                           inputs.shape).astype(dtype)
         return inputs * noise
 
     def get_config(self):

@@ -19,5 +19,6 @@ from glassnet.ops import (  # noqa: F401 - imported for their op registrations
     recurrent,
     reduce,
     shape,
+    sync_normalization,
     windows,
 )

@@ -211,11 +211,26 @@ class Optimizer:
     def set_state(self, snapshot):
         """Restore :meth:`get_state`'s snapshot. Parameters not seen yet get their saved state
         when first seen (in the same order as in the saved run)."""
+        if not isinstance(snapshot, dict):
+            raise GlassnetTypeError(f"set_state: the snapshot must be a dict of arrays, "
+                                    f"received {type(snapshot).__name__}")
         snapshot = {k: xp.asarray(v) for k, v in snapshot.items()}
+        for key, array in snapshot.items():
+            if array.dtype.kind not in "biuf":
+                raise GlassnetTypeError(f"set_state: {key!r} must be numeric, received an "
+                                        f"array of dtype {array.dtype}")
         if "iterations" in snapshot:
-            self.iterations = int(snapshot["iterations"])
+            count = snapshot["iterations"]
+            if count.shape != () or count.dtype.kind not in "iu" or not 0 <= int(count) < 2**62:
+                raise GlassnetValueError(f"set_state: 'iterations' must be an integer in "
+                                         f"0..2**62, received {count!r}"[:200])
+            self.iterations = int(count)
         if "learning_rate" in snapshot and not callable(self._learning_rate):
-            self._learning_rate = float(snapshot["learning_rate"])
+            rate = snapshot["learning_rate"]
+            if rate.shape != () or rate.dtype.kind != "f" or not math.isfinite(float(rate)):
+                raise GlassnetValueError(f"set_state: 'learning_rate' must be a finite float, "
+                                         f"received {rate!r}"[:200])
+            self._learning_rate = float(rate)
         for i, state in enumerate(self._states):
             for key, array in state.items():
                 saved = snapshot.get(f"{i}/{key}")

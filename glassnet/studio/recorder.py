@@ -308,6 +308,18 @@ def _sample_index(array, sample):
 
 
 # ------------------------------------------------------------------------ layer record
+def _rank_grad_norms(norms):
+    """Data-parallel training: the layer's gradient norm on each rank, sqrt(sum_W ||g_r(W)||^2).
+
+    ``norms`` is ``layer.inspect()['rank_grad_norms']`` (``{weight: one norm per rank}``), None
+    in one process; the averaged gradient's norm is the ``grad_norm`` beside it.
+    """
+    if not norms:
+        return None
+    squares = sum(np.square(np.asarray(value, dtype=np.float64)) for value in norms.values())
+    return [_number(math.sqrt(float(value))) for value in squares]
+
+
 def layer_record(layer, inspect_dict, before=None, after=None, sample=0, step=0,
                  max_values=RECORD_HISTOGRAM_VALUES):
     """One layer at one training step: histograms, scalars and the views that fit the layer.
@@ -366,6 +378,7 @@ def layer_record(layer, inspect_dict, before=None, after=None, sample=0, step=0,
         "update_norm": _number(math.sqrt(update_sq)) if hist["update"] else None,
         "update_ratio": (_number(math.sqrt(update_sq) / math.sqrt(before_sq))
                          if hist["update"] and before_sq > 0 else None),
+        "rank_grad_norms": _rank_grad_norms(data.get("rank_grad_norms")),
     }
     used = {**current, **(before or {})}  # the weights that computed the recorded values
     kind = layer_kind(layer)

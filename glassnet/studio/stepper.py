@@ -257,7 +257,7 @@ def _chain(x_start=2.0, target=2.13, tolerance=0.001, max_iterations=50):
             "x = 2。每次迭代先正向计算,再求 Δc = c − y 并反向传递(Δ = Δc 除以自动求导得到的 "
             "∂c/∂节点),然后更新 x ← x − Δx,直到 |c − y| < 0.001:逐列填出表 2-2。这里是"
             "精确值;原文第 5 次迭代的 x = 9.665 是 9.656 的笔误,另有三格舍入不同"
-            "(见 docs/seed_errata.md 002-4、002-5)。"),
+            "(见 docs/seed_errata.zh-CN.md 002-4、002-5)。"),
         "nodes": nodes, "steps": steps,
         "table": {"layout": "table_2_2",
                   "rows": [{"id": r, "label": _text(en, zh)} for r, en, zh in _CHAIN_ROWS],

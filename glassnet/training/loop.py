@@ -207,13 +207,18 @@ def run_epochs(model, train, val, callback_list, initial_epoch, epochs, steps_pe
     return logs
 
 
-def run_predict_loop(model, data, steps, callbacks, where):
-    """``model.predict_step`` on every batch; the outputs joined along the batch axis."""
+def run_predict_loop(model, data, steps, callbacks, where, gather=None):
+    """``model.predict_step`` on every batch; the outputs joined along the batch axis.
+
+    ``gather`` (data parallel) turns a rank's outputs for its shard into the whole batch's.
+    """
     outputs = []
     callbacks.on_predict_begin()
     for step, batch in enumerate(data.batches(steps)):
         callbacks.on_predict_batch_begin(step)
         result = as_arrays(model.predict_step(batch))
+        if gather is not None:
+            result = gather(result)
         outputs.append(result)
         callbacks.on_predict_batch_end(step, {"outputs": result})
     callbacks.on_predict_end()

@@ -24,6 +24,7 @@ Example:
     2
 """
 
+import contextlib
 import inspect
 import warnings
 
@@ -68,6 +69,7 @@ class Trainer:
     optimizer = None
     loss = None
     _compiled_state = None
+    _dp_session = None  # a glassnet.distribution DataParallelSession during fit/evaluate/...
 
     # ----------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -215,6 +217,8 @@ class Trainer:
         Returns:
             The logs: running ``loss`` and metric values over the epoch so far.
         """
+        if self._dp_session is not None:  # set_distribution(DataParallel()): shards, averages
+            return self._dp_session.train_step(self, data)
         state = compiled_state(self, "fit")
         x, y, sample_weight = unpack(data)
         y_pred = self(x, training=True)
@@ -242,6 +246,8 @@ class Trainer:
 
     def test_step(self, data):
         """Loss and metrics of one batch in inference mode (no gradients)."""
+        if self._dp_session is not None:
+            return self._dp_session.test_step(self, data)
         state = compiled_state(self, "evaluate")
         x, y, sample_weight = unpack(data)
         with no_grad():
@@ -293,6 +299,13 @@ class Trainer:
             validation_freq: validate every ``validation_freq`` epochs (or at the listed
                 epochs, 1-based).
 
+        Under ``gn.distribution.set_distribution(gn.distribution.DataParallel())`` (run with
+        ``mpiexec -n N``), ``batch_size`` is the global batch: each rank computes its shard of
+        every batch, the gradients are averaged over the ranks (one allreduce per step), the
+        logs are the global batch's on every rank and only rank 0 prints and writes files
+        (see :mod:`glassnet.distribution.data_parallel`); ``evaluate`` and ``predict`` shard
+        and gather the same way. A model that overrides ``train_step`` is refused there.
+
         NaN or inf in ``x``, ``y`` or ``sample_weight`` give a RuntimeWarning naming the array,
         the count and the first position; ``gn.config.check_inputs = 'raise'`` makes it an
         error and ``'ignore'`` skips the check (``evaluate`` and ``predict`` follow it too).
@@ -323,6 +336,10 @@ class Trainer:
         val = None
         if validation_data is not None:
             val = _validation_adapter(validation_data, validation_batch_size or batch_size)
+        session = _session(self, where)
+        if session is not None:  # data parallel: same model and state everywhere, shards
+            train = session.start_fit(self, train)
+            val = None if val is None else session.wrap(val)
         if summaries is not None and all(s is not None for s in summaries):
             state.target_check = ("fit", summaries)
         callbacks = _with_studio(self, callbacks, validation_data)
@@ -338,11 +355,14 @@ class Trainer:
         self.stop_training = False
         callback_list.on_train_begin()
         state.params, state.in_fit = None, True
+        self._dp_session = session
         try:
-            logs = loop.run_epochs(self, train, val, callback_list, initial_epoch, epochs,
-                                   steps_per_epoch, validation_steps, validation_freq)
+            with _guarded(session, where):
+                logs = loop.run_epochs(self, train, val, callback_list, initial_epoch, epochs,
+                                       steps_per_epoch, validation_steps, validation_freq)
         finally:
             state.params, state.in_fit = None, False
+            self._dp_session = None
         callback_list.on_train_end(logs)
         self.history = callback_list.history
         return callback_list.history
@@ -378,10 +398,17 @@ class Trainer:
         data, summaries = make_data(x, y, sample_weight, batch_size, False, where)
         if summaries is not None:
             state.target_check = (where, summaries)
+        session = _session(self, where)
+        data = data if session is None else session.wrap(data)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                      verbose=verbose, epochs=1, steps=data.steps(steps))
         state.metrics_cache = None
-        logs = loop.run_test_loop(self, data, steps, callback_list, where)
+        self._dp_session = session
+        try:
+            with _guarded(session, where):
+                logs = loop.run_test_loop(self, data, steps, callback_list, where)
+        finally:
+            self._dp_session = None
         return logs if return_dict else _values(logs)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -405,9 +432,13 @@ class Trainer:
         verbose = loop.resolve_verbose(verbose, where)
         batch_size = check_batch_size(batch_size, where)
         data, _ = make_data(x, None, None, batch_size, False, where)
+        session = _session(self, where)
+        data = data if session is None else session.wrap(data)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                      verbose=verbose, epochs=1, steps=data.steps(steps))
-        return loop.run_predict_loop(self, data, steps, callback_list, where)
+        with _guarded(session, where):
+            return loop.run_predict_loop(self, data, steps, callback_list, where,
+                                         None if session is None else session.gather_outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
@@ -459,6 +490,24 @@ def _validation_adapter(validation_data, batch_size):
             f"{len(validation_data)}"
         )
     return make_data(validation_data, None, None, batch_size, False, where)[0]
+
+
+def _session(model, where):
+    """The DataParallel session of this call, or None without ``set_distribution``."""
+    if config.distribution is None:
+        return None
+    from glassnet.distribution.training import session_for
+
+    return session_for(model, where)
+
+
+def _guarded(session, where):
+    """Under DataParallel: an exception on one rank aborts all (no rank left hanging)."""
+    if session is None or session.comm.size == 1:
+        return contextlib.nullcontext()
+    from glassnet.distribution.communicator import guard
+
+    return guard(session.comm, where)
 
 
 def _values(logs):

@@ -91,6 +91,65 @@ def save_figure(fig, path, dpi=110):
     return fig
 
 
+def integer_ticks(ax, axis="x"):
+    """Put major ticks on whole numbers only on ``axis`` ("x", "y" or "both"): epochs, steps.
+
+    Args:
+        ax: a matplotlib Axes.
+        axis: which axis gets integer ticks.
+
+    Returns:
+        ``ax``.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    for name in ("x", "y") if axis == "both" else (axis,):
+        getattr(ax, f"{name}axis").set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        low, high = getattr(ax, f"get_{name}lim")()
+        if high - low < 2:  # one or two epochs: room around them, ticks still on whole numbers
+            middle = (low + high) / 2
+            getattr(ax, f"set_{name}lim")(min(low, middle - 0.75), max(high, middle + 0.75))
+    return ax
+
+
+def plain_log_labels(ax, axis="y"):
+    """On a log axis spanning less than a decade, label ticks as plain numbers (2.4, not 2.4e0).
+
+    Args:
+        ax: a matplotlib Axes whose ``axis`` is already log-scaled.
+        axis: "x" or "y".
+
+    Returns:
+        ``ax``.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    low, high = getattr(ax, f"get_{axis}lim")()
+    if low > 0 and high / low < 10:
+        formatter = FuncFormatter(lambda value, _: f"{value:.3g}")
+        getattr(ax, f"{axis}axis").set_major_formatter(formatter)
+        getattr(ax, f"{axis}axis").set_minor_formatter(formatter)
+    return ax
+
+
+LINE_STYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "v", "D", "x", "+", "*", "P")
+
+
+def line_style(i):
+    """Matplotlib keyword arguments giving line ``i`` its own colour, dash pattern and marker.
+
+    Colours cycle through the 10 of ``tab10``, dash patterns through 4 and markers through 9,
+    so any two of the first 36 lines differ in at least two of the three (readable in grey).
+
+    Example:
+        >>> line_style(0)["linestyle"], line_style(1)["linestyle"], line_style(1)["marker"]
+        ('-', '--', 's')
+    """
+    return {"color": f"C{i % 10}", "linestyle": LINE_STYLES[i % len(LINE_STYLES)],
+            "marker": MARKERS[i % len(MARKERS)]}
+
+
 def to_numpy(value, dtype=None):
     """A NumPy array from an ndarray, list, scalar or glassnet Tensor (no copy if possible)."""
     if hasattr(value, "numpy") and not isinstance(value, xp.ndarray):

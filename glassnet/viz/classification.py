@@ -91,10 +91,14 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize=False, pat
     num_classes = matrix.shape[0]
     names = [str(c) for c in (class_names if class_names is not None else range(num_classes))]
     shown = matrix / xp.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalize else matrix
-    size = 1.2 + 0.5 * num_classes
+    size = max(1.2 + 0.5 * num_classes, 3.2)  # room for the title with few classes
     fig, (ax,) = new_figure(1, panel_size=(size + 1.2, size))
     image = ax.imshow(shown, cmap="Blues", vmin=0)
-    fig.colorbar(image, ax=ax, shrink=0.8)
+    colorbar = fig.colorbar(image, ax=ax, shrink=0.8)
+    if not normalize:  # counts: whole-number ticks on the colour bar
+        from matplotlib.ticker import MaxNLocator
+
+        colorbar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     threshold = shown.max() / 2 if shown.size else 0
     for i in range(num_classes):
         for j in range(num_classes):
@@ -230,4 +234,47 @@ def plot_misclassified(images, y_true, y_pred, max_images=25, class_names=None, 
         ax.set_axis_off()
     fig.suptitle(f"{wrong.size} of {true.size} misclassified"
                  + (f" (first {shown.size} shown)" if shown.size < wrong.size else ""))
+    return save_figure(fig, path)
+
+
+def plot_predictions(images, y_true, y_pred, max_images=16, class_names=None, path=None):
+    """A grid of sample images with the model's prediction: titles "pred p" (correct, black) or
+    "pred p (true t)" (wrong, red).
+
+    Args:
+        images: (n, h, w), (n, h, w, 1 or 3) or flattened square (n, h*w) images.
+        y_true: true labels (n,) or one-hot (n, C).
+        y_pred: predicted labels (n,) or scores (n, C).
+        max_images: show the first this many.
+        class_names: optional names for the titles.
+        path: optional file name (``.png``/``.svg``).
+
+    Returns:
+        The Figure: one axes per image shown; the suptitle counts the correct ones.
+
+    Example:
+        >>> import numpy as np
+        >>> fig = plot_predictions(np.zeros((2, 28, 28)), [1, 2], [1, 0])
+        >>> [ax.get_title() for ax in fig.axes]
+        ['pred 1', 'pred 0 (true 2)']
+    """
+    images = _as_images(images)
+    true, pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
+    if not (len(images) == true.size == pred.size) or true.size == 0:
+        raise ShapeError(
+            f"images, y_true, y_pred: expected the same (non-zero) number of samples, "
+            f"received {len(images)}, {true.size} and {pred.size}"
+        )
+    shown = min(int(max_images), true.size)
+    name = (lambda c: str(class_names[c])) if class_names is not None else str
+    columns = math.ceil(math.sqrt(shown))
+    fig, axes = new_figure(shown, columns=columns, panel_size=(1.5, 1.7))
+    for i, ax in enumerate(axes):
+        ax.imshow(images[i], cmap="gray_r" if images.ndim == 3 else None)
+        right = true[i] == pred[i]
+        title = f"pred {name(pred[i])}" + ("" if right else f" (true {name(true[i])})")
+        ax.set_title(title, fontsize="small", color="black" if right else "tab:red")
+        ax.set_axis_off()
+    correct = int((true[:shown] == pred[:shown]).sum())
+    fig.suptitle(f"{shown} samples: {correct} predicted correctly")
     return save_figure(fig, path)

@@ -2,7 +2,15 @@
 
 from glassnet.backend import xp
 from glassnet.errors import GlassnetTypeError, GlassnetValueError
-from glassnet.viz._base import label_of, new_figure, save_figure, to_numpy
+from glassnet.viz._base import (
+    integer_ticks,
+    label_of,
+    line_style,
+    new_figure,
+    plain_log_labels,
+    save_figure,
+    to_numpy,
+)
 
 
 def _history_dict(history):
@@ -19,7 +27,8 @@ def plot_history(history, metrics=None, path=None):
     """Learning curves: one panel per metric, with its ``val_`` counterpart when present.
 
     The training value is drawn as a solid line with circles, the validation value
-    (``val_<metric>``) as a dashed line with squares, against the epoch number (1-based).
+    (``val_<metric>``) as a dashed line with squares, against the epoch number (1-based, whole
+    numbers only on the x axis); the y axis is labelled with the metric's name.
 
     Args:
         history: what ``model.fit`` returns (anything with a ``.history`` dict), or a dict
@@ -57,9 +66,93 @@ def plot_history(history, metrics=None, path=None):
         ax.set_title(name)
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
+        integer_ticks(ax)
         ax.grid(True, alpha=0.3)
         ax.legend()
     return save_figure(fig, path)
+
+
+def coinciding(series, rtol=1e-3, atol=1e-6):
+    """For each series, the name of an earlier series it coincides with (or None).
+
+    Two series coincide when they have the same length and every value agrees within
+    ``|a - b| <= atol + rtol * |b|``: drawn on one axes, the later line hides the earlier one.
+
+    Args:
+        series: dict name -> sequence of values.
+        rtol, atol: the tolerance.
+
+    Returns:
+        dict name -> the first earlier name it coincides with, or None.
+
+    Example:
+        >>> coinciding({"Adam": [1.0, 0.5], "AdamW": [1.0, 0.5000001], "SGD": [1.0, 0.9]})
+        {'Adam': None, 'AdamW': 'Adam', 'SGD': None}
+    """
+    arrays = {name: to_numpy(v, xp.float64).reshape(-1) for name, v in series.items()}
+    found = {}
+    for i, (name, values) in enumerate(arrays.items()):
+        found[name] = next((earlier for earlier, other in list(arrays.items())[:i]
+                            if other.shape == values.shape
+                            and bool(xp.allclose(values, other, rtol=rtol, atol=atol))), None)
+    return found
+
+
+def plot_curves(series, xlabel="epoch", ylabel="value", title=None, log_scale=False, ax=None,
+                path=None):
+    """Several runs' curves on one axes, each with its own colour, dash pattern and marker.
+
+    A curve that coincides with an earlier one (see :func:`coinciding`) would hide it, so its
+    legend entry says so ("AdamW (coincides with Adam)") and it is drawn underneath, thick and
+    translucent with large hollow markers, so both stay visible.
+    The x values are 1, 2, ... (epochs or steps; integer ticks).
+
+    Args:
+        series: dict name -> sequence of per-epoch (or per-step) values.
+        xlabel, ylabel: axis labels.
+        title: optional axes title.
+        log_scale: log y axis.
+        ax: draw into this Axes (of an existing figure) instead of a new figure.
+        path: optional file name (``.png``/``.svg``), used when ``ax`` is None.
+
+    Returns:
+        The Figure (``ax``'s figure when given).
+
+    Example:
+        >>> fig = plot_curves({"Adam": [0.9, 0.5], "AdamW": [0.9, 0.5]}, ylabel="loss")
+        >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        ['Adam', 'AdamW (coincides with Adam)']
+    """
+    if not isinstance(series, dict) or not series:
+        raise GlassnetTypeError(
+            f"series: expected a non-empty dict name -> values, received {series!r:.80}")
+    if ax is None:
+        fig, (ax,) = new_figure(1, panel_size=(6.0, 3.8))
+    else:
+        fig = ax.figure
+    same = coinciding(series)
+    for i, (name, values) in enumerate(series.items()):
+        values = to_numpy(values, xp.float64).reshape(-1)
+        label = str(name) if same[name] is None else f"{name} (coincides with {same[name]})"
+        style = line_style(i)
+        if same[name] is None:
+            ax.plot(xp.arange(1, values.size + 1), values, label=label, markersize=4,
+                    markevery=max(1, values.size // 15), linewidth=1.5, zorder=2, **style)
+        else:  # thick, translucent, hollow large markers: the line on top stays readable
+            ax.plot(xp.arange(1, values.size + 1), values, label=label, markersize=10,
+                    markevery=max(1, values.size // 15), linewidth=4, alpha=0.6,
+                    markerfacecolor="none", markeredgewidth=1.5, zorder=1, **style)
+    if log_scale:
+        ax.set_yscale("log")
+        plain_log_labels(ax)
+    if title:
+        ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    integer_ticks(ax)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return save_figure(fig, path) if path is not None else fig
 
 
 def plot_fit_over_time(x, target, predictions_by_step, separate=False, title=None, path=None):
@@ -201,6 +294,7 @@ def plot_gradient_norms(norms_by_layer, log_scale=True, path=None):
             values = values.reshape(-1)
             ax.plot(xp.arange(values.size), values, label=str(name))
         ax.set_xlabel("step")
+        integer_ticks(ax)
         ax.legend()
     if log_scale:
         ax.set_yscale("log")

@@ -172,5 +172,11 @@ def test_offline_fails_fast_with_instructions(tmp_path, monkeypatch):
     monkeypatch.setattr(cifar10, "URL", closed_port_url() + "/cifar-10-binary.tar.gz")
     with pytest.raises(DownloadError) as info:
         cifar10.load_data()
-    assert str(tmp_path / "cifar-10" / "cifar-10-binary.tar.gz") in str(info.value)
-    assert "load_data(path=" in str(info.value)
+    message = str(info.value)
+    target = str(tmp_path / "cifar-10" / "cifar-10-binary.tar.gz")
+    assert target in message
+    assert "load_data(path=" in message
+    # the advice is given once: one "save it as <target>", one "yourself", one URL mention
+    assert message.count(target) == 1, message
+    assert message.count("yourself") <= 1, message
+    assert message.count(cifar10.URL) == 1, message

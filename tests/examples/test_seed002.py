@@ -175,3 +175,18 @@ def test_gradient_descent_figure_when_matplotlib_is_installed(tmp_path):
     pytest.importorskip("matplotlib")
     result = _load("seed002_gradient_descent").main(["--out", str(tmp_path)])
     assert result["figure"] is not None and result["figure"].stat().st_size > 1000
+
+
+def test_gradient_descent_figure_has_axis_labels_on_every_panel():
+    pytest.importorskip("matplotlib")
+    module = _load("seed002_gradient_descent")
+    single = module.descend(module.square, [1.2], 0.3, stop_below=0.01)
+    double = module.descend(module.square_plus_sin_square, [3.0, 1.0], 0.1, stop_below=0.01)
+    paths = {eta: module.descend(module.square, [1.2], eta, steps=10)
+             for eta in module.LEARNING_RATES}
+    fig = module.descent_figure(single, double, paths)
+    assert len(fig.axes) == 6
+    for ax in fig.axes[:5]:
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("x", "J(x) = x²")
+    assert (fig.axes[5].get_xlabel(), fig.axes[5].get_ylabel()) == ("x", "y")
+    assert all(ax.get_title() for ax in fig.axes)

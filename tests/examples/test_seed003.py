@@ -32,8 +32,7 @@ def test_schedules_seed_example(tmp_path):
     assert_pngs(tmp_path, ["seed_example.png", "mindspore_lists.png", "keras_schedules.png"])
 
 
-def test_activations_compared(tmp_path):
-    result = run_example("seed003_activations_compared", tmp_path)
+def _check_activations_compared(tmp_path, result):
     by_name = {r["name"]: r for r in result["results"]}
     assert list(by_name) == ["sigmoid/sigmoid/sigmoid", "relu/relu/sigmoid", "relu/relu/softmax"]
     assert result["epochs"] == 1 and result["samples"] == 400
@@ -83,3 +82,37 @@ def test_examples_run_without_matplotlib(tmp_path, monkeypatch, capsys):
     result = run_example("seed003_schedules", tmp_path / "schedules")
     assert result["figures"] == [] and not list((tmp_path / "schedules").glob("*.png"))
     assert "skipped" in capsys.readouterr().out
+
+
+def test_seed_mnist_mlp_quick_run_learns_and_writes_results_and_figures(tmp_path, monkeypatch):
+    import json
+    import runpy
+
+    from tests.examples._helpers import EXAMPLES
+
+    out = tmp_path / "mlp"
+    monkeypatch.setattr(sys, "argv", ["seed003_mnist_mlp.py", "--quick", "--out", str(out)])
+    runpy.run_path(str(EXAMPLES / "seed003_mnist_mlp.py"), run_name="__main__")
+    results = json.loads((out / "results.json").read_text("utf-8"))
+    assert results["epochs"] == 3 and results["train_size"] == 5000
+    assert len(results["history"]["val_accuracy"]) == 3
+    assert results["final_val_accuracy"] > 0.5  # chance is 0.1 (measured 0.86)
+    assert results["history"]["loss"][-1] < results["history"]["loss"][0]
+    assert_pngs(out, ["learning_curves.png", "confusion_matrix.png", "predictions.png",
+                      "misclassified.png"])
+
+
+def test_activations_compared(tmp_path, capsys):
+    result = run_example("seed003_activations_compared", tmp_path)
+    out = capsys.readouterr().out  # a quick run says it is a smoke run
+    assert "smoke run" in out and "not a result" in out
+    assert "python examples/seed003_activations_compared.py --epochs 10" in out
+    assert "1 epochs" not in out and "1 epoch," in out
+    _check_activations_compared(tmp_path, result)
+
+
+def test_overfitting_help_is_not_cut_mid_sentence(capsys):
+    with pytest.raises(SystemExit):
+        run_example("seed003_overfitting", "unused", "--help")
+    text = " ".join(capsys.readouterr().out.split())
+    assert "with and without normalizing the feature." in text

@@ -84,6 +84,17 @@ def test_conv2d_records_z_and_delta(rng):
     np.testing.assert_array_equal(info["delta"], (info["z"] > 0).astype(np.float32))
 
 
+def test_conv_rank_error_names_the_received_shape_not_none_for_the_batch():
+    with pytest.raises(ShapeError) as info:
+        Conv2D(4, 3, name="conv_b")(np.zeros((4, 28, 28), np.float32))  # MNIST without channels
+    message = str(info.value)
+    assert "conv_b" in message and "rank 4" in message
+    assert "shape (4, 28, 28)" in message and "(None" not in message
+    assert "x[..., None]" in message  # says how to add the channels axis
+    with pytest.raises(ShapeError, match=r"rank 3 \(batch, channels, spatial\).*shape \(5,\)"):
+        Conv1D(2, 3, data_format="channels_first")(np.zeros((5,), np.float32))
+
+
 def test_conv2d_bad_inputs_name_the_layer():
     layer = Conv2D(4, 3, name="conv_a")
     with pytest.raises(ShapeError, match="conv_a.*rank 4"):

@@ -21,6 +21,7 @@ from glassnet.ops import nn, recurrent
 from glassnet.ops.dense import dense
 from glassnet.ops.embedding import EmbeddingLookupFunction
 from glassnet.ops.math import cast
+from glassnet.ops.sync_normalization import sync_batch_norm
 from glassnet.tensor import Function, grad
 
 
@@ -208,6 +209,10 @@ CASES = {
         lambda rng: (lambda x, g, b: F.layer_norm(x, g, b) ** 2,
                      [u(rng, 4, 3), u(rng, 3, low=0.5, high=1.5), u(rng, 3)]),
         lambda rng: (lambda x, g, b: F.batch_norm(x, g, b, training=True, axis=1) ** 2,
+                     [u(rng, 4, 2, 3), u(rng, 2, low=0.5, high=1.5), u(rng, 2)]),
+    ],
+    "SyncNormalizeFunction": [
+        lambda rng: (lambda x, g, b: sync_batch_norm(x, g, b, training=True, axis=1) ** 2,
                      [u(rng, 4, 2, 3), u(rng, 2, low=0.5, high=1.5), u(rng, 2)]),
     ],
     "Conv2DFunction": CONV,

@@ -403,3 +403,14 @@ def test_misclassified_against_a_hand_made_case():
     assert recorder.misclassified(binary, np.array([[0.2], [0.9], [0.4]]),
                                   np.array([1, 1, 0])) == [
         {"index": 0, "label": 1, "predicted": 0, "confidence": 0.8}]
+
+
+def test_per_rank_gradient_norms_of_a_data_parallel_step_combine_the_layers_weights():
+    layer = Dense(3, dtype="float64")
+    layer.record = True
+    layer(np.ones((2, 2))).sum().backward()
+    data = dict(layer.inspect())
+    data["rank_grad_norms"] = {"kernel": np.array([3.0, 1.0]), "bias": np.array([4.0, 0.0])}
+    scalars = recorder.layer_record(layer, data)["scalars"]
+    assert scalars["rank_grad_norms"] == pytest.approx([5.0, 1.0])  # sqrt(9+16), sqrt(1+0)
+    assert recorder.layer_record(layer, layer.inspect())["scalars"]["rank_grad_norms"] is None

@@ -29,6 +29,12 @@
         element("th", { text: t(key) }),
         element("td", { text: fmt(scalars ? scalars[name] : null, 4) })]));
     }
+    const ranks = scalars ? scalars.rank_grad_norms : null;
+    if (ranks && ranks.length) {  // data parallel: what each rank's shard said, beside the mean
+      table.appendChild(element("tr", { "data-scalar": "rank_grad_norms" }, [
+        element("th", { text: t("layer.s_rank_grad_norms", { count: ranks.length }) }),
+        element("td", { class: "mono", text: ranks.map((v) => fmt(v, 4)).join(", ") })]));
+    }
     return table;
   }
 
