@@ -100,6 +100,20 @@ def _param(value, shape, dtype, default):
     return value.reshape(shape)
 
 
+
+def update_moving_statistics(moving_mean, moving_variance, mean, var, momentum):
+    """In place: moving = momentum * moving + (1 - momentum) * batch, for the mean and variance.
+
+    ``moving_mean``/``moving_variance`` are Tensors, arrays or None (skipped); ``mean``/``var``
+    the batch statistics of a normalization op.
+    """
+    for moving, batch in ((moving_mean, mean), (moving_variance, var)):
+        if moving is not None:
+            data = moving.data if isinstance(moving, Tensor) else moving
+            data *= momentum
+            data += (1.0 - momentum) * batch.reshape(data.shape)
+
+
 def batch_norm(x, gamma=None, beta=None, moving_mean=None, moving_variance=None,
                training=False, momentum=0.99, epsilon=1e-3, axis=-1):
     """Batch normalization (Keras's BatchNormalization maths).
@@ -137,11 +151,7 @@ def batch_norm(x, gamma=None, beta=None, moving_mean=None, moving_variance=None,
     if training:
         op = NormalizeFunction(reduce_axes, epsilon)
         y = op(x, gamma, beta)
-        for moving, batch in ((moving_mean, op.mean), (moving_variance, op.var)):
-            if moving is not None:
-                data = moving.data if isinstance(moving, Tensor) else moving
-                data *= momentum
-                data += (1.0 - momentum) * batch.reshape(data.shape)
+        update_moving_statistics(moving_mean, moving_variance, op.mean, op.var, momentum)
         return y
     if moving_mean is None or moving_variance is None:
         raise GlassnetValueError(

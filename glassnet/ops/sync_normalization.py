@@ -29,7 +29,13 @@ they are identical on every rank.
 from glassnet.backend import xp
 from glassnet.config import config
 from glassnet.errors import HigherOrderError
-from glassnet.ops.normalization import NormalizeFunction, _axes, _param, batch_norm
+from glassnet.ops.normalization import (
+    NormalizeFunction,
+    _axes,
+    _param,
+    batch_norm,
+    update_moving_statistics,
+)
 from glassnet.tensor import Function, Tensor, as_tensor
 
 
@@ -145,9 +151,5 @@ def sync_batch_norm(x, gamma=None, beta=None, moving_mean=None, moving_variance=
     beta = _param(beta, shape, x.dtype, 0.0)
     op = SyncNormalizeFunction(reduce_axes, epsilon, comm)
     y = op(x, gamma, beta)
-    for moving, batch in ((moving_mean, op.mean), (moving_variance, op.var)):
-        if moving is not None:
-            data = moving.data if isinstance(moving, Tensor) else moving
-            data *= momentum
-            data += (1.0 - momentum) * batch.reshape(data.shape)
+    update_moving_statistics(moving_mean, moving_variance, op.mean, op.var, momentum)
     return y
