@@ -460,6 +460,12 @@ class MpiCommunicator(Communicator):
     def abort(self, message, code=1):
         sys.stdout.flush()
         print(self._tag(message), file=sys.stderr, flush=True)
+        # MPI_Abort called from the watchdog thread while the main thread sits in a blocking
+        # collective can stall inside MPICH (seen once in CI): whatever happens, this process
+        # ends within a second, and the launcher then stops the other ranks (as for a kill).
+        fallback = threading.Timer(1.0, os._exit, args=(code,))
+        fallback.daemon = True
+        fallback.start()
         self._comm.Abort(code)
         os._exit(code)                              # pragma: no cover - Abort does not return
 
