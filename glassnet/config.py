@@ -37,6 +37,10 @@ Process-wide (shared by all threads; set them before starting threads):
                          keep freed array memory for reuse
                          (``gn.backend.retain_freed_memory``): speed only, results are
                          identical; set False before ``fit`` to opt out.
+``config.accelerator``   'auto' (default), 'numba' or 'numpy': whether the fused kernels of
+                         the optional ``[fast]`` extra (``glassnet.kernels``) replace chains
+                         of NumPy passes. 'auto' uses them when numba is installed; 'numpy'
+                         runs the reference code only. Results agree to float rounding.
 
 Also process-wide, outside this module: the automatic layer-name counters
 (``gn.layers.base.clear_session``) and the registered custom objects.
@@ -133,6 +137,7 @@ class Config:
     retain_memory: bool = True
     image_data_format: str = "channels_last"
     epsilon: float = 1e-7
+    accelerator: str = "auto"
     # Distributed training (glassnet.distribution): the Communicator that initialize() joined
     # (None: a plain single process) and the distribution set_distribution() chose (None: off).
     communicator: object = None

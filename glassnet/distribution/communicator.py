@@ -39,6 +39,7 @@ import traceback
 from contextlib import contextmanager
 
 from glassnet.backend import xp
+from glassnet.distribution.processes import process_identity, stop_processes
 from glassnet.errors import GlassnetError, GlassnetTypeError, GlassnetValueError
 
 INSTALL_HINT = 'pip install "glassnet[mpi]"'
@@ -319,6 +320,14 @@ class MpiCommunicator(Communicator):
         # (mpi4py's default); otherwise every collective is polled non-blocking
         multiple = MPI.Query_thread() == MPI.THREAD_MULTIPLE
         self._watchdog = _Watchdog(self) if multiple else None
+        # the ranks on this machine (same host, boot and process namespace), which abort()
+        # stops itself: MPICH's launcher sometimes left a sleeping rank running after the
+        # aborting rank had exited (seen 1 run in 3-4 on 2 cores)
+        self._local_peers = []
+        me = process_identity()
+        self._local_peers = [peer for peer in self.allgather_json(me)
+                             if me is not None and peer is not None and peer["pid"] != me["pid"]
+                             and peer["machine"] == me["machine"]]
 
     # -- waiting ----------------------------------------------------------------------
     def _wait(self, request, what):
@@ -462,10 +471,12 @@ class MpiCommunicator(Communicator):
         print(self._tag(message), file=sys.stderr, flush=True)
         # MPI_Abort called from the watchdog thread while the main thread sits in a blocking
         # collective can stall inside MPICH (seen once in CI): whatever happens, this process
-        # ends within a second, and the launcher then stops the other ranks (as for a kill).
+        # ends within a second. The ranks on this machine are stopped here first (hydra did
+        # not always stop a rank sleeping in Python); MPI_Abort stops those on other hosts.
         fallback = threading.Timer(1.0, os._exit, args=(code,))
         fallback.daemon = True
         fallback.start()
+        stop_processes(self._local_peers)
         self._comm.Abort(code)
         os._exit(code)                              # pragma: no cover - Abort does not return
 

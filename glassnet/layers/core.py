@@ -11,18 +11,16 @@ from glassnet.config import config, get_rng, shard_draw
 from glassnet.errors import FileFormatError, GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.layers.base import Layer
 from glassnet.layers.input_spec import InputSpec, user_shape
-from glassnet.layers.serialization import (
-    dense_like_config,
-    register_layer,
-    set_dense_like_weights,
-)
+from glassnet.layers.serialization import dense_like_config, register_layer, set_dense_like_weights
 from glassnet.layers.symbolic import KerasTensor, Node
-from glassnet.ops.dense import dense
+from glassnet.ops.dense import dense, dense_activation
 from glassnet.ops.nn import DropoutFunction
 from glassnet.tensor import Tensor
 
-
 # ------------------------------------------------------------------------ Dense
+_FUSED = {activations.sigmoid: "sigmoid", activations.relu: "relu"}  # ops.dense.ACTIVATIONS
+
+
 @register_layer
 class Dense(Layer):
     """Fully connected layer: a = f(z), z = x @ kernel + bias (on the last axis of x).
@@ -95,7 +93,10 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: n_in})
 
     def call(self, inputs, training=False):
-        z = dense(inputs, self.kernel, self.bias if self.use_bias else None)
+        bias = self.bias if self.use_bias else None
+        if self.activation in _FUSED and not self.record:  # bias + activation: one op
+            return dense_activation(inputs, self.kernel, bias, _FUSED[self.activation])
+        z = dense(inputs, self.kernel, bias)
         if self.record:  # z is a tensor of its own: its gradient is the delta dL/dz
             self._record_z(z)
         return z if self.activation is activations.linear else self.activation(z)

@@ -27,6 +27,12 @@ holds the kernel at the right offsets, ``B[(a, j*s_w + b*d_w - pad, c), (j, o)] 
 It does ``W / kw`` times the multiplications of im2col (the zeros of the band), in GEMMs that
 run several times faster; :func:`choose_lowering` picks between the two.
 
+With the optional accelerator (``glassnet.kernels``, numba), the im2col form copies its
+windows with one fused pass (padding included, in parallel over the images) and its backward
+computes dL/dcols = dL/dy @ W^T in one GEMM and adds it back with a fused col2im
+(:mod:`glassnet.kernels.conv`), instead of the padded copy, the transposes and the strided
+adds; the GEMMs are the same. The NumPy code here is the reference.
+
 Padding follows Keras (TensorFlow) rules (see :mod:`glassnet.ops.windows`). Pooling lives in
 :mod:`glassnet.ops.pooling`.
 
@@ -35,6 +41,7 @@ backward records, it is built from differentiable ops instead (im2col as an op w
 is col2im, and matmuls), so convolution is differentiable to any order.
 """
 
+from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.config import config
 from glassnet.errors import GlassnetValueError, ShapeError
@@ -53,8 +60,10 @@ from glassnet.ops.windows import (
 )
 from glassnet.tensor import Function, Tensor, as_tensor
 
-
 # ------------------------------------------------------------------------ im2col
+MAX_K_MAJOR_CHANNELS = 4  # up to this many channels im2col fills the transposed matrix
+
+
 def _im2col(xpad, kernel, strides, dilation, out_hw):
     """The im2col matrix, in the layout that copies fastest for this channel count.
 
@@ -65,7 +74,7 @@ def _im2col(xpad, kernel, strides, dilation, out_hw):
     """
     n, c = xpad.shape[0], xpad.shape[3]
     kh, kw = kernel
-    if c > 4:
+    if c > MAX_K_MAJOR_CHANNELS:
         cols = window_view(xpad, kernel, strides, dilation, out_hw)
         return cols.reshape(-1, kh * kw * c), False
     cols = xp.empty((kh, kw, c, n) + tuple(out_hw), dtype=xpad.dtype)
@@ -75,6 +84,15 @@ def _im2col(xpad, kernel, strides, dilation, out_hw):
             _, rows, cols_ = position_slices(a, b, strides, dilation, out_hw)
             cols[a, b] = channels[:, :, rows, cols_]
     return cols.reshape(kh * kw * c, -1), True
+
+
+def _fused(name, *arrays):
+    """The kernel ``name`` of :mod:`glassnet.kernels.conv` when the accelerator is on and every
+    array is float32 or float64 of one dtype, else None (the NumPy reference runs)."""
+    dtype = arrays[0].dtype
+    if dtype.type not in (xp.float32, xp.float64) or any(a.dtype != dtype for a in arrays):
+        return None
+    return kernels.get("conv", name)
 
 
 # ------------------------------------------------------------------------ convolution
@@ -125,6 +143,8 @@ class Conv2DFunction(Function):
     differentiable ops instead (:class:`Im2ColFunction`, matmuls, :class:`Col2ImFunction`),
     so convolution is differentiable to any order.
     """
+
+    fused = False  # whether the im2col form ran on the accelerator's kernels
 
     def __init__(self, strides=(1, 1), padding="valid", dilation_rate=(1, 1),
                  data_format="channels_last", lowering=None):
@@ -200,6 +220,23 @@ class Conv2DFunction(Function):
     # ---------------------------------------------------------------- im2col form
     def _forward_im2col(self, x, w, b):
         pad_h, pad_w, out_hw = self.pads
+        # the fused copy for images with many channels; with few (<= 4), NumPy's
+        # per-position copies of the transposed matrix below were faster (2-core AVX2)
+        im2col = _fused("im2col", x, w) if x.shape[3] > MAX_K_MAJOR_CHANNELS else None
+        if im2col is not None:  # one fused pass: padding and windows (pixel-major rows)
+            kh, kw, cin, cout = w.shape
+            n = x.shape[0]
+            cols = xp.empty((n,) + tuple(out_hw) + (kh, kw, cin), dtype=x.dtype)
+            im2col(xp.ascontiguousarray(x), cols, kh, kw, *self.strides, *self.dilation,
+                   pad_h[0], pad_w[0])
+            self.cols = cols.reshape(-1, kh * kw * cin)
+            self.k_major, self.fused = False, True
+            self.padded_shape = (n, x.shape[1] + sum(pad_h), x.shape[2] + sum(pad_w), cin)
+            y = self.cols @ w.reshape(-1, cout)
+            if b is not None:
+                y += b
+            return y
+        self.fused = False
         xpad = pad_nhwc(x, pad_h, pad_w)
         cols, self.k_major = _im2col(xpad, w.shape[:2], self.strides, self.dilation, out_hw)
         w2 = w.reshape(-1, w.shape[3])
@@ -223,7 +260,14 @@ class Conv2DFunction(Function):
             gw = (self.cols @ g) if self.k_major else (g.T @ self.cols).T
             gw = gw.reshape(w.shape)
         gx = None
-        if need_x:
+        col2im = _fused("col2im", g, w) if need_x and self.fused else None
+        if col2im is not None:  # dL/dcols in one GEMM, added back by one fused col2im
+            pad_h, pad_w, _ = self.pads
+            n, hp, wp, _ = self.padded_shape
+            gcols = (g @ w.reshape(-1, cout).T).reshape(n, *self.pads[2], kh, kw, cin)
+            gx = xp.empty((n, hp - sum(pad_h), wp - sum(pad_w), cin), dtype=g.dtype)
+            col2im(gcols, gx, *self.strides, *self.dilation, pad_h[0], pad_w[0])
+        elif need_x:
             # col2im: dL/dx_pad[window (a, b)] += W[a, b] dy, one GEMM per kernel row a.
             # Worked in (C, H, W, N) order, so that each added block is contiguous and the
             # strided adds run along long rows (N-fastest), not along the few channels.

@@ -6,11 +6,24 @@ Forward is one matrix product on x reshaped to (N, in); backward is one per oper
 
 on arrays on the first-order path, and as Tensor ops while a create_graph backward records
 (so DenseFunction is differentiable to any order, like ``gn.matmul``).
+
+:class:`DenseActivationFunction` is the same op followed by a sigmoid or a ReLU, a = f(z), as
+one node: the bias add and the activation run in one pass over z (in place), and backward
+computes dL/dz = dL/da f'(z) (from a) together with the bias gradient's column sums. With the
+``[fast]`` extra these passes are the fused kernels of :mod:`glassnet.kernels.elementwise`,
+over all cores; without it, the NumPy lines below. The Dense layer uses it when it is not
+recording (the glass box keeps z as a tensor of its own, through DenseFunction + the
+activation op, which compute the same values bit for bit).
 """
 
+from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.config import config
-from glassnet.tensor import Function, Tensor
+from glassnet.ops import activation_arrays as arrays
+from glassnet.ops.nn import relu, sigmoid
+from glassnet.tensor import Function, Tensor, _op_hooks
+
+_KERNEL_DTYPES = (xp.dtype(xp.float32), xp.dtype(xp.float64))
 
 
 class DenseFunction(Function):
@@ -56,6 +69,137 @@ class DenseFunction(Function):
             return gx, gw
         gb = Tensor(g2.sum(axis=0)) if self.inputs[2].requires_grad else None
         return gx, gw, gb
+
+
+def _kernel_arrays(*arrays_):
+    """Whether the fused kernels take these arrays: one float dtype, all C-contiguous."""
+    dtype = arrays_[0].dtype
+    return dtype in _KERNEL_DTYPES and all(
+        a.dtype == dtype and a.flags.c_contiguous for a in arrays_)
+
+
+def _sigmoid_forward(z, bias):
+    """z <- z + bias; a = 1 / (1 + e^-z), written over z (NumPy: three passes after the add)."""
+    fused = kernels.get("elementwise", "bias_sigmoid")
+    if fused is not None and _kernel_arrays(z, *bias):
+        b = bias[0] if bias else xp.zeros(z.shape[1], z.dtype)
+        fused(z, b, z, z.dtype.type(1))
+        return z
+    if bias:
+        z += bias[0]
+    return arrays.sigmoid_(z)
+
+
+def _sigmoid_backward(ga, a):
+    """dL/dz = dL/da a (1 - a) and its column sums (the bias gradient)."""
+    fused = kernels.get("elementwise", "sigmoid_grad_bias")
+    if fused is not None and _kernel_arrays(ga, a):
+        gz, gb = xp.empty_like(a), xp.empty(a.shape[1], a.dtype)
+        fused(ga, a, gz, gb, a.dtype.type(1))
+        return gz, gb
+    gz = ga * a * (1 - a)
+    return gz, gz.sum(axis=0)
+
+
+def _relu_forward(z, bias):
+    """z <- z + bias; a = max(z, 0), written over z."""
+    fused = kernels.get("elementwise", "bias_relu")
+    if fused is not None and _kernel_arrays(z, *bias):
+        b = bias[0] if bias else xp.zeros(z.shape[1], z.dtype)
+        fused(z, b, z, z.dtype.type(1))
+        return z
+    if bias:
+        z += bias[0]
+    return xp.maximum(z, 0, out=z)
+
+
+def _relu_backward(ga, a):
+    """dL/dz = dL/da where a > 0 (else 0) and its column sums (the bias gradient)."""
+    fused = kernels.get("elementwise", "relu_grad_bias")
+    if fused is not None and _kernel_arrays(ga, a):
+        gz, gb = xp.empty_like(a), xp.empty(a.shape[1], a.dtype)
+        fused(ga, a, gz, gb, a.dtype.type(1))
+        return gz, gb
+    gz = xp.multiply(ga, a > 0, dtype=ga.dtype)
+    return gz, gz.sum(axis=0)
+
+
+# activation name -> (forward on z and the bias, backward on dL/da and a, the Tensor op)
+ACTIVATIONS = {
+    "sigmoid": (_sigmoid_forward, _sigmoid_backward, sigmoid),
+    "relu": (_relu_forward, _relu_backward, relu),
+}
+
+
+class DenseActivationFunction(Function):
+    """a = f(x @ W + b) over the last axis of x, f a sigmoid or a ReLU, as one op.
+
+    Forward: one GEMM, then z + b and f(z) in one pass (in place). Backward, from the output a:
+    dL/dz = dL/da f'(z) with sigmoid' = a (1 - a) and relu' = [a > 0], dL/db = sum_n dL/dz
+    (in the same pass), then dL/dW = x^T dL/dz and dL/dx = dL/dz W^T. Under create_graph the
+    same formulas run as Tensor ops, so it is differentiable to any order like DenseFunction
+    followed by the activation op.
+
+    Args:
+        activation: ``'sigmoid'`` or ``'relu'`` (a key of :data:`ACTIVATIONS`).
+    """
+
+    def __init__(self, activation):
+        self.activation = activation
+        self.op_name = f"Dense({activation})"
+
+    def forward(self, x, kernel, *bias):
+        flat = x.ndim != 2
+        z = (x.reshape(-1, x.shape[-1]) if flat else x) @ kernel
+        a = ACTIVATIONS[self.activation][0](z, bias)
+        return a.reshape(x.shape[:-1] + (kernel.shape[1],)) if flat else a
+
+    def backward(self, ga):
+        x, kernel = self.inputs[0], self.inputs[1]
+        has_bias = len(self.inputs) == 3
+        n_in, n_out = kernel.shape
+        a = self.output()
+        if config.enable_grad:  # create_graph: the derivative as differentiable Tensor ops
+            if self.activation == "sigmoid":
+                gz = ga * a * (1 - a)
+            else:
+                gz = ga * Tensor((a.data > 0).astype(ga.dtype))
+            g2, x2 = gz.reshape(-1, n_out), x.reshape(-1, n_in)
+            gx = (g2 @ kernel.T).reshape(x.shape) if x.requires_grad else None
+            gw = x2.T @ g2 if kernel.requires_grad else None
+            grads = (gx, gw)
+            if has_bias:
+                grads += (g2.sum(axis=0) if self.inputs[2].requires_grad else None,)
+            return grads
+        flat = x.ndim != 2
+        g2, gb = ACTIVATIONS[self.activation][1](
+            ga.data.reshape(-1, n_out) if flat else ga.data,
+            a.data.reshape(-1, n_out) if flat else a.data)
+        gx = gw = None
+        if x.requires_grad:
+            gx = Tensor((g2 @ kernel.data.T).reshape(x.shape) if flat else g2 @ kernel.data.T)
+        if kernel.requires_grad:
+            gw = Tensor((x.data.reshape(-1, n_in) if flat else x.data).T @ g2)
+        if not has_bias:
+            return gx, gw
+        return gx, gw, (Tensor(gb) if self.inputs[2].requires_grad else None)
+
+
+def dense_activation(x, kernel, bias, activation):
+    """``activation(dense(x, kernel, bias))`` for ``'sigmoid'`` or ``'relu'``, as one op.
+
+    While a trace (``gn.trace``) records, the two ops run separately so that it shows z.
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.ops.dense import dense_activation
+        >>> dense_activation(np.ones((1, 2)), np.ones((2, 1)), np.array([-2.0]), "relu").data
+        array([[0.]])
+    """
+    if _op_hooks.items:
+        return ACTIVATIONS[activation][2](dense(x, kernel, bias))
+    function = DenseActivationFunction(activation)
+    return function(x, kernel) if bias is None else function(x, kernel, bias)
 
 
 def dense(x, kernel, bias=None):

@@ -19,6 +19,7 @@ float32 inputs give float32 outputs and gradients: constants are cast to the inp
 
 import math
 
+from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.config import config
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
@@ -62,15 +63,44 @@ def _const(value, like):
 
 
 # ------------------------------------------------------------------------ activations
+def _fusable(*arrays_):
+    """Whether a kernel of glassnet.kernels.elementwise takes these arrays (float32/64, one
+    dtype and shape, C-contiguous)."""
+    first = arrays_[0]
+    return first.dtype in _KERNEL_DTYPES and all(
+        a.dtype == first.dtype and a.shape == first.shape and a.flags.c_contiguous
+        for a in arrays_)
+
+
+_KERNEL_DTYPES = (xp.dtype(xp.float32), xp.dtype(xp.float64))
+
+
 class SigmoidFunction(Function):
-    """y = 1 / (1 + e^-x);  dy/dx = y (1 - y).  Stable for large |x| (no overflow)."""
+    """y = 1 / (1 + e^-x);  dy/dx = y (1 - y).  Stable for large |x| (no overflow).
+
+    With the ``[fast]`` extra, forward and the first-order backward are one-pass kernels
+    (``glassnet.kernels.elementwise``: the same values as the fused Dense + sigmoid op).
+    """
 
     def forward(self, x):
+        fused = kernels.get("elementwise", "sigmoid")
+        if fused is not None and _fusable(x):
+            y = xp.empty_like(x)
+            fused(x, y, x.dtype.type(1))
+            return y
         return arrays.sigmoid(x)
 
     def backward(self, gy):
         y = self.output()
-        return gy * y * (1 - y)
+        if config.enable_grad:  # create_graph: differentiable in gy and y
+            return gy * y * (1 - y)
+        g, a = gy.data, y.data
+        fused = kernels.get("elementwise", "sigmoid_grad")
+        if fused is not None and _fusable(g, a):
+            gx = xp.empty_like(a)
+            fused(g, a, gx, a.dtype.type(1))
+            return Tensor(gx)
+        return Tensor(g * a * (1 - a))
 
 
 class ReLUFunction(Function):
@@ -342,6 +372,66 @@ class SigmoidBinaryCrossEntropyFunction(Function):
         gz = (arrays.sigmoid(z.data) - t.data) * gy.data
         gt = Tensor((-z.data * gy.data).astype(t.dtype, copy=False)) if t.requires_grad else None
         return Tensor(gz.astype(z.dtype, copy=False)), gt
+
+
+class CategoricalCrossentropyFunction(Function):
+    """Per-sample cross-entropy of targets t and probabilities p, as Keras computes it.
+
+    q = p / sum_i p_i (renormalized along ``axis``), c = clip(q, eps, 1 - eps), loss =
+    -sum_i t_i ln c_i: one op instead of seven (sum, divide, clip, log, multiply, sum, negate),
+    with the same array operations in the same order, so the same values bit for bit.
+
+    Backward, with g = dL/dloss, d = -g t / c [eps <= q <= 1 - eps] (dL/dq) and s = sum p:
+    dL/dp = d / s + sum_i(-(d_i / s) p_i / s) (the second term broadcast along ``axis``);
+    dL/dt = -g ln c. On arrays on the first-order path; as Tensor ops (differentiable again)
+    under create_graph.
+    """
+
+    def __init__(self, epsilon, axis=-1):
+        self.lo, self.hi = epsilon, 1.0 - epsilon
+        self.axis = axis
+
+    def forward(self, p, t):
+        s = p.sum(axis=self.axis, keepdims=True)
+        self._q = p / s
+        self._log_c = xp.log(xp.clip(self._q, self.lo, self.hi))
+        return -(t * self._log_c).sum(axis=self.axis)
+
+    def backward(self, gy):
+        p, t = self.inputs
+        axis = self.axis % p.ndim
+        inside = Tensor(((self._q >= self.lo) & (self._q <= self.hi)).astype(p.dtype))
+        if config.enable_grad:  # create_graph: the same formulas from differentiable ops
+            s = p.sum(axis=axis, keepdims=True)
+            c = (p / s).clip(self.lo, self.hi)
+            g = (-gy).unsqueeze(axis)
+            ga = g * t / c * inside / s
+            gp = ga + (-ga * p / s).sum(axis=axis, keepdims=True)
+            return gp, (g * c.log() if t.requires_grad else None)
+        g = xp.expand_dims(-gy.data, axis)
+        s = p.data.sum(axis=axis, keepdims=True)
+        ga = g * t.data / xp.clip(self._q, self.lo, self.hi) * inside.data / s
+        gp = ga + (-ga * p.data / s).sum(axis=axis, keepdims=True)
+        gt = Tensor((g * self._log_c).astype(t.dtype, copy=False)) if t.requires_grad else None
+        return Tensor(gp.astype(p.dtype, copy=False)), gt
+
+
+def categorical_crossentropy(y_pred, target, epsilon, axis=-1):
+    """Per-sample -sum(t ln clip(p / sum p, eps, 1 - eps)) along ``axis`` (Keras, one op).
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.ops.nn import categorical_crossentropy
+        >>> loss = categorical_crossentropy(np.array([[1.0, 3.0]]), np.array([[0.0, 1.0]]), 1e-7)
+        >>> round(loss.item(), 6)
+        0.287682
+    """
+    p = as_tensor(y_pred)
+    t = as_tensor(target, like=p)
+    if t.dtype != p.dtype:
+        t = Tensor(t.data.astype(p.dtype))
+    _check_pair("categorical_crossentropy", p, t)
+    return CategoricalCrossentropyFunction(epsilon, axis)(p, t)
 
 
 # ------------------------------------------------------------------------ functional forms

@@ -5,6 +5,11 @@ every window is one strided slice of the padded input; when the windows tile the
 (strides = pool size, nothing padded or cropped) they run on reshapes of the input in two
 contiguous stages. Geometry and padding rules: :mod:`glassnet.ops.windows`.
 
+With the optional accelerator (``glassnet.kernels``, numba) both run as one fused pass over
+the windows instead (:mod:`glassnet.kernels.conv`: max pooling keeps the winning position of
+each window, the backward scatters to it), with the same results; this module's NumPy code is
+the reference.
+
 Both ops are linear in the input's routing: the backward of max pooling scatters dL/dy to the
 (first) maximum of each window and that of average pooling spreads dL/dy / count over each
 window. These backwards are ops themselves (:class:`MaxPool2DScatterFunction`, whose own
@@ -12,6 +17,7 @@ backward is the gather at the same positions, and :class:`AvgPool2DGradFunction`
 backward is average pooling again), so pooling is differentiable to any order.
 """
 
+from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.config import config
 from glassnet.errors import ShapeError
@@ -29,8 +35,22 @@ from glassnet.ops.windows import (
 )
 from glassnet.tensor import Function, Tensor, as_tensor
 
-
 # ------------------------------------------------------------------------ pooling
+_FLOATS = (xp.float32, xp.float64)
+# The fused kernels run over vector lanes of channels; below 16 channels NumPy's two
+# contiguous stages (tiled windows) were as fast on a 2-core AVX2 machine, so they stay.
+MIN_FUSED_CHANNELS = 16
+
+
+def _fused(name, x):
+    """The kernel ``name`` of :mod:`glassnet.kernels.conv` when the accelerator is on, x is a
+    float32/float64 array and has at least ``MIN_FUSED_CHANNELS`` channels (NHWC), else None
+    (the NumPy reference runs)."""
+    if x.dtype.type not in _FLOATS or x.size == 0 or x.shape[3] < MIN_FUSED_CHANNELS:
+        return None
+    return kernels.get("conv", name)
+
+
 def _pool_setup(x, pool_size, strides, padding, data_format, name):
     pool = normalize_tuple(pool_size, 2, "pool_size")
     strides = pool if strides is None else normalize_tuple(strides, 2, "strides")
@@ -125,10 +145,16 @@ class MaxPool2DFunction(_Pool2D):
     first-order path, as :class:`MaxPool2DScatterFunction` under create_graph.
     """
 
+    fused = None  # the kernels (forward, backward, gather) when the accelerator ran forward
+
     def forward(self, x):
         x = to_nhwc(x, self.data_format)
         self.tiled = self._tiles(x)
-        y = self._forward_tiled(x) if self.tiled else self._forward_windows(x)
+        forward = _fused("max_pool_forward", x)
+        if forward is not None:
+            y = self._forward_fused(x, forward)
+        else:
+            y = self._forward_tiled(x) if self.tiled else self._forward_windows(x)
         return from_nhwc(y, self.data_format)
 
     def backward(self, gy):
@@ -139,14 +165,59 @@ class MaxPool2DFunction(_Pool2D):
     def _scatter(self, gy):
         """dL/dx from dL/dy (arrays): each window's gradient to its first maximum."""
         g = to_nhwc(gy, self.data_format)
-        gx = self._backward_tiled(g) if self.tiled else self._backward_windows(g)
+        if self.fused is not None:
+            gx = self._fused_call(1, g, self.in_shape)
+        else:
+            gx = self._backward_tiled(g) if self.tiled else self._backward_windows(g)
         return from_nhwc(gx, self.data_format)
 
     def _gather(self, gx):
         """The adjoint of :meth:`_scatter`: each window's entry of ``gx`` at its first maximum."""
         g = to_nhwc(gx, self.data_format)
-        gy = self._gather_tiled(g) if self.tiled else self._gather_windows(g)
+        if self.fused is not None:
+            gy = self._fused_call(2, g, self.index.shape)
+        else:
+            gy = self._gather_tiled(g) if self.tiled else self._gather_windows(g)
         return from_nhwc(gy, self.data_format)
+
+    # ---------------------------------------------------------------- the accelerator
+    def _forward_fused(self, x, forward):
+        """One pass: every window's maximum and the position (a * pool_w + b) taking its
+        gradient, by the same rule as the reference (see :mod:`glassnet.kernels.conv`)."""
+        pad_h, pad_w, out_hw = geometry(x.shape[1:3], self.pool, self.strides, (1, 1),
+                                         self.padding)
+        if self.tiled:
+            pad_h, pad_w = (0, 0), (0, 0)
+            out_hw = tuple(s // p for s, p in zip(x.shape[1:3], self.pool, strict=True))
+        self.pads, self.out_hw, self.in_shape = (pad_h, pad_w), out_hw, x.shape
+        x = xp.ascontiguousarray(x)
+        y = xp.empty((x.shape[0],) + tuple(out_hw) + (x.shape[3],), dtype=x.dtype)
+        self.index = xp.empty(y.shape, dtype=xp.int32)
+        nan = xp.empty((x.shape[0], x.shape[3]), dtype=bool)  # the kernel's scratch
+        forward(x, y, self.index, nan, *self._window_args(), self.tiled,
+                x.dtype.type(-xp.inf))
+        self.fused = (forward, kernels.get("conv", "max_pool_backward"),
+                      kernels.get("conv", "max_pool_gather"))
+        self.y = y
+        return y
+
+    def _window_args(self):
+        return (self.pool[0], self.pool[1], self.strides[0], self.strides[1],
+                self.pads[0][0], self.pads[1][0])
+
+    def _fused_call(self, which, g, out_shape):
+        """The scatter (which=1) into an NHWC array of ``out_shape`` or the gather (2)."""
+        g = xp.ascontiguousarray(g)
+        if g.dtype.type not in _FLOATS:
+            g = g.astype(self.y.dtype)
+        out = xp.empty(out_shape, dtype=g.dtype)
+        zero = g.dtype.type(0)
+        if which == 1:
+            overlap = any(s < p for s, p in zip(self.strides, self.pool, strict=True))
+            self.fused[1](g, self.index, out, *self._window_args(), overlap, zero)
+        else:
+            self.fused[2](g, self.index, out, *self._window_args(), zero)
+        return out
 
     def _gather_tiled(self, g):
         (ph, pw), (oh, ow) = self.pool, self.out_hw
@@ -225,9 +296,14 @@ class AvgPool2DFunction(_Pool2D):
     arrays on the first-order path, as :class:`AvgPool2DGradFunction` under create_graph.
     """
 
+    fused = None  # the backward kernel when the accelerator ran forward
+
     def forward(self, x):
         x = to_nhwc(x, self.data_format)
         self.tiled = self._tiles(x)
+        forward = _fused("avg_pool_forward", x)
+        if forward is not None:
+            return from_nhwc(self._forward_fused(x, forward), self.data_format)
         if self.tiled:
             n, c = x.shape[0], x.shape[3]
             rows = self._window_rows(x)
@@ -255,8 +331,47 @@ class AvgPool2DFunction(_Pool2D):
             return AvgPool2DGradFunction(self)(gy)
         return Tensor(self._spread(gy.data))
 
+    def _forward_fused(self, x, forward):
+        """One pass: every window's sum (in the reference's order) times 1 / its count."""
+        if self.tiled:
+            (ph, pw), (h, w) = self.pool, x.shape[1:3]
+            self.pads, self.out_hw = ((0, 0), (0, 0)), (h // ph, w // pw)
+            self.padded_shape = x.shape
+            self.scale = xp.asarray(1.0 / (ph * pw), dtype=x.dtype)
+        else:
+            pad_h, pad_w, self.out_hw = geometry(x.shape[1:3], self.pool, self.strides, (1, 1),
+                                                 self.padding)
+            self.pads = (pad_h, pad_w)
+            self.padded_shape = (x.shape[0], x.shape[1] + sum(pad_h), x.shape[2] + sum(pad_w),
+                                 x.shape[3])
+            if any(pad_h) or any(pad_w):
+                ones = pad_nhwc(xp.ones((1,) + x.shape[1:3] + (1,), dtype=x.dtype), pad_h, pad_w)
+                count = sum(ones[index] for index in self._positions())
+            else:
+                count = xp.asarray(self.pool[0] * self.pool[1], dtype=x.dtype)
+            self.scale = (1.0 / count).astype(x.dtype)
+        self.in_shape = x.shape
+        x = xp.ascontiguousarray(x)
+        y = xp.empty((x.shape[0],) + tuple(self.out_hw) + (x.shape[3],), dtype=x.dtype)
+        scale = self.scale.reshape((1,) * (4 - self.scale.ndim) + self.scale.shape)
+        forward(x, scale, y, *self._window_args(), self.tiled, x.dtype.type(0))
+        self.fused = kernels.get("conv", "avg_pool_backward")
+        return y
+
+    def _window_args(self):
+        return (self.pool[0], self.pool[1], self.strides[0], self.strides[1],
+                self.pads[0][0], self.pads[1][0])
+
     def _spread(self, gy):
         """dL/dx from dL/dy (arrays): dy[window] * scale added to every cell of the window."""
+        if self.fused is not None:
+            g = xp.ascontiguousarray(to_nhwc(gy, self.data_format))
+            if g.dtype.type not in _FLOATS:
+                g = g.astype(self.scale.dtype)
+            scale = self.scale.reshape((1,) * (4 - self.scale.ndim) + self.scale.shape)
+            gx = xp.empty(self.in_shape, dtype=xp.result_type(g, scale))
+            self.fused(g, scale, gx, *self._window_args(), not self.tiled)
+            return from_nhwc(gx, self.data_format)
         g = to_nhwc(gy, self.data_format) * self.scale
         if self.tiled:  # every pixel of a window gets its dy / (pool_h * pool_w)
             n, c = g.shape[0], g.shape[3]

@@ -36,8 +36,16 @@ step, ``h_t = h_{t-1} + m_t (h_new - h_{t-1})``.
 
 These fused ops compute backward (through time) on arrays: they are first order only
 (``higher_order = False``), and a create_graph backward through them raises HigherOrderError.
+
+With the optional accelerator (``glassnet.kernels``, numba), the default activations (tanh,
+sigmoid) and float32/float64 arrays of one dtype, the element-wise work of each LSTM/GRU step
+runs as one fused pass over the batch rows (:mod:`glassnet.kernels.recurrent`: the same
+arithmetic in the same order, so the same results up to the ulps of exp and tanh); the GEMMs
+are the same. The gates are then kept side by side, (T, N, k*u), instead of gate-major. The
+GRU lives in :mod:`glassnet.ops.gru` (re-exported here).
 """
 
+from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.ops.activation_arrays import IN_PLACE, sigmoid_, sigmoid_of_exponent_, tanh_
@@ -59,6 +67,21 @@ def activation_name(activation):
             f"got {activation!r}"
         )
     return name
+
+
+def _step_kernels(op, names, *arrays):
+    """The step kernels ``names`` of :mod:`glassnet.kernels.recurrent`, or None (NumPy path).
+
+    They run when the accelerator is on, the activations are the defaults (tanh, sigmoid) and
+    every array is float32 or float64 of one dtype.
+    """
+    if op.act is not tanh_ or op.ract is not sigmoid_:
+        return None
+    dtype = arrays[0].dtype
+    if dtype not in (xp.float32, xp.float64) or any(a.dtype != dtype for a in arrays[1:]):
+        return None
+    found = [kernels.get("recurrent", name) for name in names]
+    return None if found[0] is None else found
 
 
 # ------------------------------------------------------------------------ shared machinery
@@ -134,6 +157,22 @@ class _Recurrent(Function):
         for g in grads:
             g *= self.m[s]
         return carries
+
+    def _step_mask(self, s, empty):
+        """Step s's 0/1 mask (N,) for a kernel, or ``empty`` (a size-0 array) without a mask."""
+        return empty if self.m is None else self.m[s, :, 0]
+
+    def _fused_grads(self, gy, gh, dtype):
+        """Kernel path: dL/dh_T (a new array); a function of s giving step s's output gradient
+        (N, u), (N, 0) without return_sequences; the masked steps' carry, zeros (N, u) with a
+        mask, else (N, 0)."""
+        dh, dseq = self._seq_grad(gy, gh)
+        dh = xp.array(dh, dtype=dtype)
+        empty = xp.empty((dh.shape[0], 0), dtype=dtype)
+        carry = empty if self.m is None else xp.zeros_like(dh)
+        if dseq is None:
+            return dh, lambda s: empty, carry
+        return dh, xp.ascontiguousarray(dseq, dtype=dtype).__getitem__, carry
 
     def _outputs(self, hs):
         """(sequence or last output, last state) from hs (T+1, N, u) with hs[0] = h0."""
@@ -226,6 +265,10 @@ class LSTMFunction(_Recurrent):
 
     def forward(self, x, w, u, b, h0, c0):
         units = self._check(x, w, u)
+        self.kernels = _step_kernels(self, ("lstm_forward_step", "lstm_backward_step"),
+                                     x, w, u, b, h0, c0)
+        if self.kernels is not None:
+            return self._forward_fused(x, w, u, b, h0, c0)
         # Default activations: one pass of 1 / (1 + e^(-z)) over all four gates, with
         # tanh(z) = 2 sigmoid(2z) - 1 for the candidate block. The kernels are scaled by -1
         # (by -2 for the candidate block) so that the GEMMs produce the exponents -z directly.
@@ -274,6 +317,45 @@ class LSTMFunction(_Recurrent):
         y, h = self._outputs(hs)
         return y, h, cs[-1]
 
+    def _forward_fused(self, x, w, u, b, h0, c0):
+        """The kernel path: per step one GEMM and one pass (gates side by side, (N, 4u))."""
+        step = self.kernels[0]
+        zs = self._input_gemm(x, w, b)  # (T, N, 4u), not scaled
+        t, n, k = zs.shape
+        acts = xp.empty_like(zs)
+        hs = xp.empty((t + 1, n, k // 4), dtype=zs.dtype)
+        cs = xp.empty_like(hs)
+        tcs = xp.empty_like(hs[1:])
+        hs[0], cs[0] = h0, c0
+        rec = xp.empty((n, k), dtype=zs.dtype)
+        cast, empty = zs.dtype.type, xp.empty(0, dtype=zs.dtype)
+        for s in range(t):
+            xp.matmul(hs[s], u, out=rec)
+            step(zs[s], rec, cs[s], hs[s], self._step_mask(s, empty), acts[s], cs[s + 1],
+                 tcs[s], hs[s + 1], cast(1.0), cast(2.0))
+        self.acts, self.hs, self.cs, self.tcs = acts, hs, cs, tcs
+        y, h = self._outputs(hs)
+        return y, h, cs[-1]
+
+    def _backward_fused(self, gy, gh, gc):
+        step = self.kernels[1]
+        w, u = self.inputs[1].data, self.inputs[2].data
+        acts, cs, tcs = self.acts, self.cs, self.tcs
+        t, n, k = acts.shape
+        g, dseq, carry = self._fused_grads(gy, gh, acts.dtype)  # g: dL/dh of the step
+        dc = xp.array(gc.data, dtype=acts.dtype)
+        cast, empty = acts.dtype.type, xp.empty(0, dtype=acts.dtype)
+        dz = xp.empty_like(acts)
+        ut = xp.ascontiguousarray(u.T)
+        for s in range(t - 1, -1, -1):
+            step(g, carry, dseq(s), self._step_mask(s, empty), dc, acts[s], cs[s], tcs[s],
+                 dz[s], cast(1.0))
+            xp.matmul(dz[s], ut, out=g)  # dL/dh_{t-1}
+        if self.m is not None:
+            g += carry
+        gx, gw, gu, gb = self._weight_grads(dz, dz, self.hs[:-1], w, u, self.inputs[3].shape)
+        return gx, gw, gu, gb, Tensor(g), Tensor(dc)
+
     def _derivatives(self, a, tc, out, tmp):
         """out <- [sigma'(z_i), sigma'(z_f), phi'(z_c), sigma'(z_o)]; tmp <- phi'(c_t)."""
         if self.fused:  # sigma' = y (1 - y), tanh' = 1 - y^2, in scratch arrays
@@ -289,6 +371,8 @@ class LSTMFunction(_Recurrent):
             tmp[...] = self.dact(tc)
 
     def backward(self, gy, gh, gc):
+        if self.kernels is not None:
+            return self._backward_fused(gy, gh, gc)
         w, u = self.inputs[1].data, self.inputs[2].data
         acts, cs, tcs = self.acts, self.cs, self.tcs
         t, _, n, units = acts.shape
@@ -328,101 +412,6 @@ class LSTMFunction(_Recurrent):
 
 
 # ------------------------------------------------------------------------ GRU
-class GRUFunction(_Recurrent):
-    """Keras GRU over a whole sequence (gates z, r, h). Outputs (y, h_T). First order only."""
-
-    gates = 3
-
-    def __init__(self, reset_after=True, **kwargs):
-        super().__init__(**kwargs)
-        self.reset_after = reset_after
-
-    def forward(self, x, w, u, b, h0):
-        units = self._check(x, w, u)
-        expected = (2, 3 * units) if self.reset_after else (3 * units,)
-        if b.shape != expected:
-            raise ShapeError(f"gru: expected a bias of shape {expected} (reset_after="
-                             f"{self.reset_after}), got {b.shape}")
-        gates = self._input_gemm(x, w, b[0] if self.reset_after else b)
-        t = gates.shape[0]
-        hs = xp.empty((t + 1,) + h0.shape, dtype=gates.dtype)
-        hs[0] = h0
-        # reset_after: r_h = h_{t-1} U_h + b_h;  otherwise: r * h_{t-1}
-        self.aux = xp.empty((t,) + h0.shape, dtype=gates.dtype)
-        u2 = 2 * units
-        for s in range(t):
-            z = gates[s]
-            hp = hs[s]
-            if self.reset_after:
-                rec = hp @ u
-                rec += b[1]
-                z[:, :u2] += rec[:, :u2]
-                self.ract(z[:, :u2])
-                self.aux[s] = rec[:, u2:]
-                z[:, u2:] += z[:, units:u2] * rec[:, u2:]
-            else:
-                z[:, :u2] += hp @ u[:, :u2]
-                self.ract(z[:, :u2])
-                xp.multiply(z[:, units:u2], hp, out=self.aux[s])
-                z[:, u2:] += self.aux[s] @ u[:, u2:]
-            hh = self.act(z[:, u2:])
-            h = hs[s + 1]
-            xp.subtract(hp, hh, out=h)
-            h *= z[:, :units]
-            h += hh
-            self._carry(h, hp, s)
-        self.acts, self.hs = gates, hs
-        return self._outputs(hs)
-
-    def backward(self, gy, gh):
-        w, u = self.inputs[1].data, self.inputs[2].data
-        gates, hs, aux = self.acts, self.hs, self.aux
-        units = u.shape[0]
-        u2 = 2 * units
-        dh, dseq = self._seq_grad(gy, gh)
-        dzx = xp.empty_like(gates)
-        dzh = xp.empty_like(gates) if self.reset_after else dzx
-        for s in range(gates.shape[0] - 1, -1, -1):
-            if dseq is not None:
-                dh += dseq[s]
-            carry = self._split_carry([dh], s)
-            z, r, hh = gates[s, :, :units], gates[s, :, units:u2], gates[s, :, u2:]
-            hp = hs[s]
-            d = dzx[s]
-            xp.multiply(dh, hp - hh, out=d[:, :units])
-            d[:, :units] *= self.dract(z)
-            xp.multiply(dh, 1.0 - z, out=d[:, u2:])
-            d[:, u2:] *= self.dact(hh)
-            if self.reset_after:
-                xp.multiply(d[:, u2:], aux[s], out=d[:, units:u2])
-                d[:, units:u2] *= self.dract(r)
-                e = dzh[s]
-                e[:, :u2] = d[:, :u2]
-                xp.multiply(d[:, u2:], r, out=e[:, u2:])
-                dh = dh * z + e @ u.T
-            else:
-                drh = d[:, u2:] @ u[:, u2:].T  # dL/d(r * h_{t-1})
-                xp.multiply(drh, hp, out=d[:, units:u2])
-                d[:, units:u2] *= self.dract(r)
-                dh = dh * z + drh * r + d[:, :u2] @ u[:, :u2].T
-            if carry:
-                dh += carry[0]
-        b_shape = self.inputs[3].shape
-        if self.reset_after:
-            gx, gw, gu, gb = self._weight_grads(dzx, dzh, hs[:-1], w, u, b_shape)
-        else:
-            gx, gw, _, gb = self._weight_grads(dzx, dzx, hs[:-1], w, u, b_shape)
-            gu = None
-            if self.inputs[2].requires_grad:
-                t, n = dzx.shape[:2]
-                d2 = dzx.reshape(t * n, -1)
-                gu = xp.concatenate([hs[:-1].reshape(t * n, -1).T @ d2[:, :u2],
-                                     aux.reshape(t * n, -1).T @ d2[:, u2:]], axis=1)
-                gu = Tensor(gu)
-        return gx, gw, gu, gb, Tensor(dh)
-
-
-# ------------------------------------------------------------------------ functional forms
 def _state(state, x, units, name):
     if state is None:
         return Tensor(xp.zeros((x.shape[0], units), dtype=x.dtype))
@@ -525,38 +514,4 @@ def lstm(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation=
     return _finish(out, return_state)
 
 
-def gru(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
-        recurrent_activation="sigmoid", return_sequences=False, return_state=False,
-        go_backwards=False, reset_after=True, mask=None):
-    """Gated recurrent unit over a sequence, Keras's layout (gates z, r, h).
-
-    reset_after=True: hh = tanh(x_h + b0_h + r * (h_{t-1} U_h + b1_h));
-    h_t = z * h_{t-1} + (1 - z) * hh (see the module docstring).
-
-    Args:
-        x: (N, T, in). kernel: (in, 3u). recurrent_kernel: (u, 3u).
-        bias: (2, 3u) when reset_after (input and recurrent biases), else (3u,); or None.
-        initial_state: h_0 (N, u) (or a one-element list); zeros by default.
-        reset_after: apply the reset gate after the recurrent matmul (Keras default True).
-        mask: optional boolean (N, T), as in :func:`simple_rnn`.
-
-    Returns:
-        output, or [output, h_T] with return_state.
-
-    Example:
-        >>> import numpy as np
-        >>> from glassnet.ops.recurrent import gru
-        >>> x = np.ones((2, 5, 3), np.float32)
-        >>> gru(x, np.zeros((3, 12), np.float32), np.zeros((4, 12), np.float32),
-        ...     return_sequences=True).shape
-        (2, 5, 4)
-    """
-    x, kernel, recurrent_kernel = as_tensor(x), as_tensor(kernel), as_tensor(recurrent_kernel)
-    units = recurrent_kernel.shape[0]
-    (h0,) = _states_list(initial_state, 1, "gru")
-    op = GRUFunction(reset_after, return_sequences=return_sequences, go_backwards=go_backwards,
-             activation=activation, recurrent_activation=recurrent_activation,
-             mask=_mask(mask))
-    shape = (2, 3 * units) if reset_after else (3 * units,)
-    out = op(x, kernel, recurrent_kernel, _bias(bias, shape, x), _state(h0, x, units, "gru"))
-    return _finish(out, return_state)
+from glassnet.ops.gru import GRUFunction, gru  # noqa: E402, F401 - uses the plumbing above

@@ -1,8 +1,9 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 
+from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.hyperparameters import check_number
-from glassnet.optimizers.base import Optimizer, check_hyper, register
+from glassnet.optimizers.base import Optimizer, check_hyper, fusable, register
 
 
 @register
@@ -39,6 +40,16 @@ class Adadelta(Optimizer):
     def init_state(self, variable):
         return {"accumulated_grad": xp.zeros_like(variable),
                 "accumulated_delta_var": xp.zeros_like(variable)}
+
+    def _fused_step(self, grad, variable, state, learning_rate, pre):
+        eg2, edx2 = state["accumulated_grad"], state["accumulated_delta_var"]
+        fused = kernels.get("optimizers", "adadelta")
+        if fused is None or not fusable(grad, variable, eg2, edx2):
+            return False
+        cast = variable.dtype.type
+        fused(grad, variable, eg2, edx2, cast(self.rho), cast(1.0 - self.rho), cast(self.epsilon),
+              cast(learning_rate), *pre.scalars(cast))
+        return True
 
     def update_step(self, grad, variable, state, learning_rate):
         rho, eps = self.rho, self.epsilon

@@ -1,8 +1,9 @@
 """Adagrad: per-coordinate step sizes shrinking with the sum of squared gradients."""
 
+from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.hyperparameters import check_number
-from glassnet.optimizers.base import Optimizer, check_hyper, register
+from glassnet.optimizers.base import Optimizer, check_hyper, fusable, register
 
 
 @register
@@ -42,6 +43,15 @@ class Adagrad(Optimizer):
 
     def init_state(self, variable):
         return {"accumulator": xp.full_like(variable, self.initial_accumulator_value)}
+
+    def _fused_step(self, grad, variable, state, learning_rate, pre):
+        a = state["accumulator"]
+        fused = kernels.get("optimizers", "adagrad")
+        if fused is None or not fusable(grad, variable, a):
+            return False
+        cast = variable.dtype.type
+        fused(grad, variable, a, cast(learning_rate), cast(self.epsilon), *pre.scalars(cast))
+        return True
 
     def update_step(self, grad, variable, state, learning_rate):
         a = state["accumulator"]

@@ -2,9 +2,10 @@
 
 import math
 
+from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.hyperparameters import check_bool, check_number
-from glassnet.optimizers.base import Optimizer, check_hyper, register
+from glassnet.optimizers.base import Optimizer, check_hyper, fusable, register
 
 
 @register
@@ -59,9 +60,27 @@ class Adam(Optimizer):
             state["velocity_hat"] = xp.zeros_like(variable)
         return state
 
-    def update_step(self, grad, variable, state, learning_rate):
-        b1, b2, t = self.beta_1, self.beta_2, self.iterations + 1
+    def _step_size(self, learning_rate):
+        """``alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)``, t = iterations + 1."""
+        t = self.iterations + 1
+        return learning_rate * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
+
+    def _fused_step(self, grad, variable, state, learning_rate, pre):
         m, v = state["momentum"], state["velocity"]
+        v_hat = state.get("velocity_hat")                   # None without amsgrad
+        fused = kernels.get("optimizers", "adam")
+        if fused is None or not fusable(grad, variable, m, v, v_hat):
+            return False
+        cast = variable.dtype.type
+        fused(grad, variable, m, v, v_hat, cast(1.0 - self.beta_1),
+              cast(1.0 - self.beta_2), cast(self._step_size(learning_rate)), cast(self.epsilon),
+              *pre.scalars(cast))
+        return True
+
+    def update_step(self, grad, variable, state, learning_rate):
+        b1, b2 = self.beta_1, self.beta_2
+        m, v = state["momentum"], state["velocity"]
+        alpha = self._step_size(learning_rate)
         # in place, through one reusable work array: no temporary array per step
         work = self._work_array(variable)
         xp.subtract(grad, m, out=work)
@@ -75,7 +94,6 @@ class Adam(Optimizer):
             v_hat = state["velocity_hat"]
             xp.maximum(v_hat, v, out=v_hat)                             # v_hat = max(v_hat, v)
             v = v_hat
-        alpha = learning_rate * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
         xp.sqrt(v, out=work)
         work += self.epsilon
         xp.divide(m, work, out=work)
@@ -89,3 +107,4 @@ class Adam(Optimizer):
         if key not in work:
             work[key] = xp.empty_like(like)
         return work[key]
+

@@ -10,6 +10,13 @@ parameter is updated (``update_step``); this base class does the rest, in Keras 
     update_step(g, w, state, lr)              # the optimizer's own rule, in place
     iterations += 1
 
+With the optional accelerator (``glassnet.kernels``, the ``[fast]`` extra) an optimizer that
+has a fused kernel does the clipping, the weight decay and ``update_step`` of each parameter
+in one pass (``_fused_step``); the global norm of ``global_clipnorm`` (a reduction) is still
+taken in NumPy. The results are the same bit for bit: the NumPy code here and in each
+``update_step`` is the reference, and runs whenever there is no kernel or the arrays do not
+fit one (another dtype than float32/float64, not C-contiguous).
+
 Three ways to apply it (they give identical results):
 
 * Keras: ``opt.apply_gradients(zip(grads, params, strict=True))``
@@ -24,8 +31,9 @@ bit-for-bit.
 
 import inspect
 import math
+from typing import NamedTuple
 
-from glassnet import schedules
+from glassnet import kernels, schedules
 from glassnet.backend import xp
 from glassnet.errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.hyperparameters import check_hyper
@@ -256,17 +264,40 @@ class Optimizer:
         return not any(part in name for part in self._exclude_names)
 
     # ------------------------------------------------------------ applying gradients
-    def _clip(self, grads):
-        if self.clipvalue is not None:
-            return [xp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+    def _clip_factors(self, grads):
+        """The factor each gradient is multiplied by (clipnorm, global_clipnorm), or None."""
         if self.clipnorm is not None:
             c = self.clipnorm
-            return [g * (c / max(math.sqrt(float(xp.vdot(g, g))), c)) for g in grads]
+            return [c / max(math.sqrt(float(xp.vdot(g, g))), c) for g in grads]
         if self.global_clipnorm is not None:
             c = self.global_clipnorm
             norm = math.sqrt(sum(float(xp.vdot(g, g)) for g in grads))
-            return [g * (c / max(norm, c)) for g in grads]
-        return grads
+            return [c / max(norm, c)] * len(grads)
+        return [None] * len(grads)
+
+    def _clip_one(self, g, factor):
+        """One gradient clipped: by value, or multiplied by its :meth:`_clip_factors` factor."""
+        if self.clipvalue is not None:
+            return xp.clip(g, -self.clipvalue, self.clipvalue)
+        return g if factor is None else g * factor
+
+    def _clip(self, grads):
+        """All gradients clipped (clipnorm | clipvalue | global_clipnorm)."""
+        return [self._clip_one(g, f)
+                for g, f in zip(grads, self._clip_factors(grads), strict=True)]
+
+    def _clip_in_kernels(self):
+        """Whether the fused kernels may do :meth:`_clip`'s work (not if a subclass changed it)."""
+        return type(self)._clip is Optimizer._clip
+
+    def _fused_step(self, grad, variable, state, learning_rate, pre):
+        """Apply ``pre`` (a :class:`Prologue`) and :meth:`update_step` in one fused kernel.
+
+        A subclass with a kernel (``glassnet/kernels/optimizers.py``) overrides this; it returns
+        False, having changed nothing, when there is no kernel or the arrays do not fit one
+        (see :func:`fusable`), and the NumPy reference runs instead.
+        """
+        return False
 
     def _update(self, grads, params):
         lr = self.learning_rate
@@ -279,12 +310,28 @@ class Optimizer:
                     f"shape {p.data.shape}"
                 )
             clean.append(g.astype(p.data.dtype, copy=False))
-        clean = self._clip(clean)
+        fuse = type(self)._fused_step is not Optimizer._fused_step and kernels.active()
+        fold = fuse and self._clip_in_kernels()    # clip inside the kernels (norms in NumPy)
+        factors = self._clip_factors(clean) if fold else [None] * len(clean)
+        if not fold:
+            clean = self._clip(clean)
         wd = self.weight_decay
-        for g, p in zip(clean, params, strict=True):
+        for g, p, factor in zip(clean, params, factors, strict=True):
             state = self._state_of(p)
             w = p.data
-            if wd and self._decays(p):
+            decays = bool(wd) and self._decays(p)
+            if fuse:
+                pre = Prologue(
+                    clipvalue=self.clipvalue if fold and self.clipvalue is not None else math.inf,
+                    scale=1.0 if factor is None else factor,
+                    coupled=wd if decays and self.weight_decay_mode == "coupled" else 0.0,
+                    decay=1.0 - lr * wd if decays and self.weight_decay_mode == "decoupled"
+                    else 1.0)
+                if self._fused_step(g, w, state, lr, pre):
+                    continue
+                if fold:
+                    g = self._clip_one(g, factor)
+            if decays:
                 if self.weight_decay_mode == "decoupled":
                     w *= 1.0 - lr * wd
                 else:
@@ -407,6 +454,40 @@ class Optimizer:
         lr = lr if isinstance(lr, float) else type(lr).__name__
         return f"{type(self).__name__}(learning_rate={lr}{', ' if hypers else ''}{hypers})"
 
+
+class Prologue(NamedTuple):
+    """What the base class does to a gradient and its weights before ``update_step``, as the
+    fused kernels take it (the neutral value of each field changes nothing)::
+
+        g = clip(g, -clipvalue, clipvalue)    # clipvalue (inf: none)
+        g = g * scale                         # clipnorm / global_clipnorm factor (1: none)
+        g = g + coupled * w                   # 'coupled' weight decay (0: none)
+        w = w * decay                         # 'decoupled' weight decay, 1 - lr * wd (1: none)
+    """
+
+    clipvalue: float
+    scale: float
+    coupled: float
+    decay: float
+
+    def scalars(self, cast):
+        """``(scale, clip, coupled, decay)`` in a kernel's argument order, cast to its dtype."""
+        return cast(self.scale), cast(self.clipvalue), cast(self.coupled), cast(self.decay)
+
+
+def fusable(grad, variable, *state):
+    """Whether a fused kernel takes these arrays: ndarrays of one shape and one dtype (float32
+    or float64), all C-contiguous, the gradient not overlapping the weights it updates. A None
+    in ``state`` (an optional slot the kernel then skips) is allowed."""
+    dtype, shape = variable.dtype, variable.shape
+    return (dtype in _KERNEL_DTYPES
+            and all(isinstance(a, xp.ndarray) and a.dtype == dtype and a.shape == shape
+                    and a.flags.c_contiguous
+                    for a in (grad, variable, *state) if a is not None)
+            and not xp.may_share_memory(grad, variable))
+
+
+_KERNEL_DTYPES = (xp.dtype(xp.float32), xp.dtype(xp.float64))
 
 # lower-cased class name ('adam', 'rmsprop') -> Optimizer subclass
 REGISTRY = Registry("optimizer", module="optimizers", base=Optimizer, name_forms=lower_case_name)

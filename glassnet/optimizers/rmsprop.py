@@ -1,8 +1,9 @@
 """RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
 
+from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.hyperparameters import check_bool, check_number
-from glassnet.optimizers.base import Optimizer, check_hyper, register
+from glassnet.optimizers.base import Optimizer, check_hyper, fusable, register
 
 
 @register
@@ -54,6 +55,19 @@ class RMSprop(Optimizer):
         if self.centered:
             state["average_gradient"] = xp.zeros_like(variable)
         return state
+
+    def _fused_step(self, grad, variable, state, learning_rate, pre):
+        v = state["velocity"]
+        mg = state.get("average_gradient")                  # None unless centered
+        mom = state.get("momentum")                         # None unless momentum > 0
+        fused = kernels.get("optimizers", "rmsprop")
+        if fused is None or not fusable(grad, variable, v, mg, mom):
+            return False
+        cast = variable.dtype.type
+        fused(grad, variable, v, mg, mom, cast(self.rho),
+              cast(1.0 - self.rho), cast(self.epsilon), cast(learning_rate), cast(self.momentum),
+              *pre.scalars(cast))
+        return True
 
     def update_step(self, grad, variable, state, learning_rate):
         rho = self.rho

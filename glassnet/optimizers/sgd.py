@@ -8,10 +8,11 @@ argument: parameters (Tensors) select MindSpore's form.
 
 import math
 
+from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.errors import GlassnetTypeError, GlassnetValueError
 from glassnet.hyperparameters import check_bool
-from glassnet.optimizers.base import Optimizer, check_hyper, register
+from glassnet.optimizers.base import Optimizer, check_hyper, fusable, register
 from glassnet.tensor import Tensor
 
 # positional order of each call form
@@ -191,6 +192,9 @@ class SGD(Optimizer):
             grads = [g / self.loss_scale for g in grads]      # g = g / loss_scale
         return super()._clip(grads)
 
+    def _clip_in_kernels(self):
+        return self.loss_scale == 1.0  # else the gradients are divided and clipped in NumPy
+
     def init_state(self, variable):
         if self.momentum == 0:
             return {}
@@ -198,6 +202,31 @@ class SGD(Optimizer):
         if self.dampening != 0:
             state["steps"] = xp.zeros((), dtype=xp.int64)
         return state
+
+    def _fused_step(self, grad, variable, state, learning_rate, pre):
+        cast = variable.dtype.type
+        lr, mu = cast(learning_rate), cast(self.momentum)
+        if self.momentum == 0:
+            fused = kernels.get("optimizers", "sgd")
+            if fused is None or not fusable(grad, variable):
+                return False
+            fused(grad, variable, lr, *pre.scalars(cast))
+            return True
+        m = state["momentum"]
+        if self.dampening == 0:
+            fused = kernels.get("optimizers", "sgd_momentum")
+            if fused is None or not fusable(grad, variable, m):
+                return False
+            fused(grad, variable, m, self.nesterov, mu, lr, *pre.scalars(cast))
+            return True
+        fused = kernels.get("optimizers", "sgd_dampened")
+        if fused is None or not fusable(grad, variable, m):
+            return False
+        steps = state["steps"]
+        fused(grad, variable, m, bool(steps == 0), mu, cast(1.0 - self.dampening), lr,
+              *pre.scalars(cast))
+        steps += 1
+        return True
 
     def update_step(self, grad, variable, state, learning_rate):
         lr, mu = learning_rate, self.momentum

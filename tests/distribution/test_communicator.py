@@ -1,5 +1,6 @@
 """The communicator: identities in one process, the collectives under mpiexec -n 2 and -n 4."""
 
+import os
 import re
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import pytest
 
 from glassnet.config import config
 from glassnet.distribution import communicator as cm
+from glassnet.distribution import processes
 from glassnet.errors import GlassnetTypeError, GlassnetValueError
 
 # --------------------------------------------------------------------------- one process
@@ -85,6 +87,28 @@ def test_join_world_without_mpi4py_names_the_extra(monkeypatch):
     with pytest.raises(ImportError, match=r'pip install "glassnet\[mpi\]"') as info:
         cm.join_world()
     assert isinstance(info.value, cm.MpiUnavailableError)
+
+
+@pytest.mark.skipif(processes.process_identity() is None, reason="needs Linux's /proc")
+def test_abort_stops_local_peers_by_pid_and_start_time():
+    # abort() SIGKILLs the ranks on this machine itself before MPI_Abort (hydra once left a
+    # sleeping rank running): only a process whose pid *and* start time still match
+    me = processes.process_identity()
+    assert me["pid"] == os.getpid() and me["start"] == processes._start_time(os.getpid())
+    sleepers = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+                for _ in range(2)]
+    try:
+        peers = [{"pid": p.pid, "start": processes._start_time(p.pid), "machine": me["machine"]}
+                 for p in sleepers]
+        peers[1]["start"] += 1                   # as if the pid had been recycled
+        processes.stop_processes(peers)
+        assert sleepers[0].wait(timeout=10) == -9
+        assert sleepers[1].poll() is None        # not the process that was recorded: spared
+        processes.stop_processes([{"pid": sleepers[0].pid, "start": 1, "machine": ""}])  # gone: ok
+    finally:
+        for p in sleepers:
+            p.kill()
+            p.wait()
 
 
 def test_import_glassnet_does_not_import_mpi4py():

@@ -18,7 +18,7 @@ import glassnet as gn
 import glassnet.functional as F
 from glassnet.errors import GlassnetError, HigherOrderError
 from glassnet.ops import nn, recurrent
-from glassnet.ops.dense import dense
+from glassnet.ops.dense import dense, dense_activation
 from glassnet.ops.embedding import EmbeddingLookupFunction
 from glassnet.ops.math import cast
 from glassnet.ops.sync_normalization import sync_batch_norm
@@ -199,6 +199,20 @@ CASES = {
         lambda rng: (lambda z, w, b: dense(z, w, b) ** 3, [u(rng, 4, 3), u(rng, 3, 2), u(rng, 2)]),
         lambda rng: (lambda z, w: dense(z, w) ** 3, [u(rng, 2, 4, 3), u(rng, 3, 2)]),
     ],
+    "DenseActivationFunction": [
+        lambda rng: (lambda z, w, b: dense_activation(z, w, b, "sigmoid") ** 2,
+                     [u(rng, 4, 3), u(rng, 3, 2), u(rng, 2)]),
+        lambda rng: (lambda z, w: dense_activation(z, w, None, "sigmoid") ** 2,
+                     [u(rng, 2, 4, 3), u(rng, 3, 2)]),
+        lambda rng: (lambda z, w, b: dense_activation(z, w, b, "relu") ** 3,
+                     [away_from_zero(rng, 4, 3), u(rng, 3, 2), u(rng, 2, low=2.0, high=3.0)]),
+    ],
+    "CategoricalCrossentropyFunction": [
+        lambda rng: (lambda p, t: nn.categorical_crossentropy(p * p, t, 1e-7),
+                     [u(rng, 4, 3, low=0.3), probabilities(rng, 4, 3)]),
+        lambda rng: (lambda p, t: nn.categorical_crossentropy(p * p, t, 1e-7, axis=0),
+                     [u(rng, 4, 3, low=0.3), u(rng, 4, 3, low=0.0)]),
+    ],
     "EmbeddingLookupFunction": [lambda rng: (
         lambda table: EmbeddingLookupFunction(np.array([[2, 0], [2, 2]]))(table) ** 3,
         [u(rng, 3, 2)])],
@@ -294,7 +308,8 @@ def test_first_order_only_ops_refuse_create_graph(rng, name):
     assert DEFINED[name].higher_order is False
     output = FIRST_ORDER_ONLY[name](rng)
     x = output.creator.inputs[0]
-    with pytest.raises(HigherOrderError, match=rf"{name} \(glassnet\.ops\.recurrent\) is "
+    module = DEFINED[name].__module__.replace(".", r"\.")
+    with pytest.raises(HigherOrderError, match=rf"{name} \({module}\) is "
                                                r"first-order only.*Instead: write the "):
         grad(output.sum(), x, create_graph=True)
     with pytest.raises(HigherOrderError, match=name):

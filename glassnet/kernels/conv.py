@@ -1,0 +1,277 @@
+"""Fused convolution and pooling loops: im2col, col2im, max and average pooling, one pass each.
+
+The NumPy reference lives in :mod:`glassnet.ops.conv` and :mod:`glassnet.ops.pooling`; these
+kernels do the same arithmetic over NHWC, C-contiguous arrays, in parallel over the images
+(``prange`` over the batch, nothing reduced across it):
+
+* ``im2col``: cols[n, i, j, a, b, c] = x[n, i*s_h + a*d_h - top, j*s_w + b*d_w - left, c]
+  (zero outside the image): the padding and the window copy in one pass.
+* ``col2im``: gx[n, r, q, c] = sum of gcols[n, i, j, a, b, c] over the (i, j, a, b) that read
+  (r, q), added in the reference's order (kernel position (a, b) outermost); the unpadding
+  is the bounds check.
+* ``max_pool_forward``: y = the maximum of each window (NaN propagates, as ``np.maximum``;
+  padded cells are -inf) and ``index`` = the window position a*pool_w + b that takes the
+  gradient: the first maximum in column-major order (for windows that tile the input, the
+  reference's two-stage rule, which differs from it only when a window holds NaN).
+* ``max_pool_backward``: dL/dx = dL/dy at each window's ``index``, dL/dy * 0 at its other
+  cells (so NaN and signed zeros come out as the reference's ``g * mask``).
+* ``max_pool_gather``: its adjoint, the double-backward's gather.
+* ``avg_pool_forward`` / ``avg_pool_backward``: window sums times ``scale`` (1 / count), in
+  the reference's order of additions; dL/dx = dL/dy * scale spread over each window.
+"""
+
+import numpy as np
+from numba import prange
+
+from glassnet.kernels import kernel
+
+
+@kernel
+def im2col(x, cols, kh, kw, sh, sw, dh, dw, top, left):
+    """cols (N, OH, OW, kh, kw, C) from x (N, H, W, C): every output pixel's window."""
+    n_images, height, width, channels = x.shape
+    oh, ow = cols.shape[1], cols.shape[2]
+    for n in prange(n_images):
+        for i in range(oh):
+            for j in range(ow):
+                for a in range(kh):
+                    r = i * sh + a * dh - top
+                    for b in range(kw):
+                        q = j * sw + b * dw - left
+                        if 0 <= r < height and 0 <= q < width:
+                            for c in range(channels):
+                                cols[n, i, j, a, b, c] = x[n, r, q, c]
+                        else:
+                            for c in range(channels):
+                                cols[n, i, j, a, b, c] = 0.0
+
+
+@kernel
+def col2im(gcols, gx, sh, sw, dh, dw, top, left):
+    """gx (N, H, W, C) = the sum of gcols (N, OH, OW, kh, kw, C) over the windows (col2im)."""
+    n_images, height, width, channels = gx.shape
+    oh, ow, kh, kw = gcols.shape[1], gcols.shape[2], gcols.shape[3], gcols.shape[4]
+    for n in prange(n_images):
+        for r in range(height):
+            for q in range(width):
+                for c in range(channels):
+                    gx[n, r, q, c] = 0.0
+        for a in range(kh):
+            for b in range(kw):
+                for i in range(oh):
+                    r = i * sh + a * dh - top
+                    if r < 0 or r >= height:
+                        continue
+                    for j in range(ow):
+                        q = j * sw + b * dw - left
+                        if 0 <= q < width:
+                            for c in range(channels):
+                                gx[n, r, q, c] += gcols[n, i, j, a, b, c]
+
+
+@kernel
+def max_pool_forward(x, y, index, nan, ph, pw, sh, sw, top, left, tiled, ninf):
+    """y (N, OH, OW, C) = max over each window of x; index = the position taking the gradient.
+
+    The window is walked in column-major order with a strict ``>``, so ``index`` is the first
+    maximum in column-major order (the reference's rule; padded cells are -inf, so a window
+    whose real cells are all -inf sends its gradient to its first cell, padded or not, as
+    the reference does). Windows holding NaN take NaN (as np.maximum) and the reference's
+    rule for it in a second pass: the last cell, or for windows that tile x (``tiled``) the
+    two-stage rule (the last column; in it the first row equal to its maximum, else the last
+    row). ``nan`` is a (N, C) boolean scratch array; ``ninf`` is -inf in x's dtype.
+    """
+    n_images, height, width, channels = x.shape
+    oh, ow = y.shape[1], y.shape[2]
+    for n in prange(n_images):
+        for i in range(oh):
+            r0 = i * sh - top
+            for j in range(ow):
+                q0 = j * sw - left
+                if channels < 16:  # few channels: each lane's window in registers
+                    for c in range(channels):
+                        m = ninf
+                        best = 0
+                        seen_nan = False
+                        for b in range(pw):
+                            q = q0 + b
+                            if q < 0 or q >= width:
+                                continue
+                            for a in range(ph):
+                                r = r0 + a
+                                if r < 0 or r >= height:
+                                    continue
+                                v = x[n, r, q, c]
+                                bigger = np.int64(v > m)  # arithmetic: no branch to mispredict
+                                best += bigger * (a * pw + b - best)
+                                m = max(v, m)
+                                seen_nan |= v != v
+                        y[n, i, j, c] = m
+                        index[n, i, j, c] = best
+                        nan[n, c] = seen_nan
+                else:  # many channels: vector lanes over c, the window walked once
+                    for c in range(channels):
+                        y[n, i, j, c] = ninf
+                        index[n, i, j, c] = 0
+                        nan[n, c] = False
+                    for b in range(pw):
+                        q = q0 + b
+                        if q < 0 or q >= width:
+                            continue
+                        for a in range(ph):
+                            r = r0 + a
+                            if r < 0 or r >= height:
+                                continue
+                            p = a * pw + b
+                            for c in range(channels):
+                                v = x[n, r, q, c]
+                                m = y[n, i, j, c]
+                                bigger = v > m
+                                y[n, i, j, c] = v if bigger else m
+                                index[n, i, j, c] = p if bigger else index[n, i, j, c]
+                                nan[n, c] |= v != v
+                for c in range(channels):
+                    if nan[n, c]:  # the reference's rule for windows holding NaN
+                        y[n, i, j, c] = np.nan
+                        pick = ph - 1
+                        if tiled:
+                            q = q0 + pw - 1
+                            cm = x[n, r0, q, c]
+                            for a in range(1, ph):
+                                v = x[n, r0 + a, q, c]
+                                if cm == cm and (v > cm or v != v):
+                                    cm = v
+                            for a in range(ph):
+                                if x[n, r0 + a, q, c] == cm:
+                                    pick = a
+                                    break
+                        index[n, i, j, c] = pick * pw + pw - 1
+
+
+@kernel
+def max_pool_backward(g, index, gx, ph, pw, sh, sw, top, left, accumulate, zero):
+    """gx (N, H, W, C): g at each window's ``index``, g * 0 at its other cells.
+
+    ``accumulate``: windows overlap, so contributions are added (else each window's cells are
+    written once), position by position in the reference's (column-major) order; gx is zeroed
+    first, as cells outside every window get no gradient.
+    """
+    n_images, height, width, channels = gx.shape
+    oh, ow = g.shape[1], g.shape[2]
+    for n in prange(n_images):
+        for r in range(height):
+            for q in range(width):
+                for c in range(channels):
+                    gx[n, r, q, c] = 0.0
+        for b in range(pw):
+            for a in range(ph):
+                p = a * pw + b
+                for i in range(oh):
+                    r = i * sh + a - top
+                    if r < 0 or r >= height:
+                        continue
+                    for j in range(ow):
+                        q = j * sw + b - left
+                        if q < 0 or q >= width:
+                            continue
+                        for c in range(channels):
+                            gv = g[n, i, j, c]
+                            v = gv if index[n, i, j, c] == p else gv * zero
+                            if accumulate:
+                                gx[n, r, q, c] += v
+                            else:
+                                gx[n, r, q, c] = v
+
+
+@kernel
+def max_pool_gather(gx, index, gy, ph, pw, sh, sw, top, left, zero):
+    """gy (N, OH, OW, C) = the sum over each window of gx * (position == index), column-major
+    (the adjoint of :func:`max_pool_backward`; padded cells hold zeros)."""
+    n_images, height, width, channels = gx.shape
+    oh, ow = gy.shape[1], gy.shape[2]
+    for n in prange(n_images):
+        for i in range(oh):
+            for j in range(ow):
+                for c in range(channels):
+                    gy[n, i, j, c] = 0.0
+                for b in range(pw):
+                    q = j * sw + b - left
+                    for a in range(ph):
+                        r = i * sh + a - top
+                        inside = 0 <= r < height and 0 <= q < width
+                        p = a * pw + b
+                        for c in range(channels):
+                            v = gx[n, r, q, c] if inside else zero
+                            gy[n, i, j, c] += v if index[n, i, j, c] == p else v * zero
+
+
+@kernel
+def avg_pool_forward(x, scale, y, ph, pw, sh, sw, top, left, tiled, zero):
+    """y (N, OH, OW, C) = the sum over each window (padded cells are zeros) times scale.
+
+    ``scale`` is (1, OH, OW, 1) (1 / the count of real cells) or (1, 1, 1, 1). The additions
+    run in the reference's order: row-major over the window, or for ``tiled`` windows down
+    each column first, then across the column sums.
+    """
+    n_images, height, width, channels = x.shape
+    oh, ow = y.shape[1], y.shape[2]
+    per_pixel = scale.shape[1] > 1
+    for n in prange(n_images):
+        for i in range(oh):
+            for j in range(ow):
+                s = scale[0, i, j, 0] if per_pixel else scale[0, 0, 0, 0]
+                if tiled:
+                    for c in range(channels):
+                        total = x[n, i * sh, j * sw, c]
+                        for a in range(1, ph):
+                            total += x[n, i * sh + a, j * sw, c]
+                        for b in range(1, pw):
+                            column = x[n, i * sh, j * sw + b, c]
+                            for a in range(1, ph):
+                                column += x[n, i * sh + a, j * sw + b, c]
+                            total += column
+                        y[n, i, j, c] = total * s
+                else:
+                    for a in range(ph):
+                        r = i * sh + a - top
+                        for b in range(pw):
+                            q = j * sw + b - left
+                            inside = 0 <= r < height and 0 <= q < width
+                            for c in range(channels):
+                                v = x[n, r, q, c] if inside else zero
+                                if a == 0 and b == 0:
+                                    y[n, i, j, c] = v
+                                else:
+                                    y[n, i, j, c] += v
+                    for c in range(channels):
+                        y[n, i, j, c] *= s
+
+
+@kernel
+def avg_pool_backward(g, scale, gx, ph, pw, sh, sw, top, left, accumulate):
+    """gx (N, H, W, C) = g * scale spread over each window (added where windows overlap, one
+    window position at a time in row-major order, as the reference)."""
+    n_images, height, width, channels = gx.shape
+    oh, ow = g.shape[1], g.shape[2]
+    per_pixel = scale.shape[1] > 1
+    for n in prange(n_images):
+        for r in range(height):
+            for q in range(width):
+                for c in range(channels):
+                    gx[n, r, q, c] = 0.0
+        for a in range(ph):
+            for b in range(pw):
+                for i in range(oh):
+                    r = i * sh + a - top
+                    if r < 0 or r >= height:
+                        continue
+                    for j in range(ow):
+                        q = j * sw + b - left
+                        if q < 0 or q >= width:
+                            continue
+                        s = scale[0, i, j, 0] if per_pixel else scale[0, 0, 0, 0]
+                        for c in range(channels):
+                            if accumulate:
+                                gx[n, r, q, c] += g[n, i, j, c] * s
+                            else:
+                                gx[n, r, q, c] = g[n, i, j, c] * s
