@@ -78,13 +78,30 @@ def _kernel_arrays(*arrays_):
         a.dtype == dtype and a.flags.c_contiguous for a in arrays_)
 
 
+def _fused_forward(kernel_name, z, bias):
+    """The kernel's z <- f(z + bias) in one pass, or None when it does not apply."""
+    fused = kernels.get("elementwise", kernel_name)
+    if fused is None or not _kernel_arrays(z, *bias):
+        return None
+    fused(z, bias[0] if bias else xp.zeros(z.shape[1], z.dtype), z, z.dtype.type(1))
+    return z
+
+
+def _fused_backward(kernel_name, ga, a):
+    """The kernel's (dL/dz, its column sums) in one pass, or None when it does not apply."""
+    fused = kernels.get("elementwise", kernel_name)
+    if fused is None or not _kernel_arrays(ga, a):
+        return None
+    gz, gb = xp.empty_like(a), xp.empty(a.shape[1], a.dtype)
+    fused(ga, a, gz, gb, a.dtype.type(1))
+    return gz, gb
+
+
 def _sigmoid_forward(z, bias):
     """z <- z + bias; a = 1 / (1 + e^-z), written over z (NumPy: three passes after the add)."""
-    fused = kernels.get("elementwise", "bias_sigmoid")
-    if fused is not None and _kernel_arrays(z, *bias):
-        b = bias[0] if bias else xp.zeros(z.shape[1], z.dtype)
-        fused(z, b, z, z.dtype.type(1))
-        return z
+    fused = _fused_forward("bias_sigmoid", z, bias)
+    if fused is not None:
+        return fused
     if bias:
         z += bias[0]
     return arrays.sigmoid_(z)
@@ -92,22 +109,18 @@ def _sigmoid_forward(z, bias):
 
 def _sigmoid_backward(ga, a):
     """dL/dz = dL/da a (1 - a) and its column sums (the bias gradient)."""
-    fused = kernels.get("elementwise", "sigmoid_grad_bias")
-    if fused is not None and _kernel_arrays(ga, a):
-        gz, gb = xp.empty_like(a), xp.empty(a.shape[1], a.dtype)
-        fused(ga, a, gz, gb, a.dtype.type(1))
-        return gz, gb
+    fused = _fused_backward("sigmoid_grad_bias", ga, a)
+    if fused is not None:
+        return fused
     gz = ga * a * (1 - a)
     return gz, gz.sum(axis=0)
 
 
 def _relu_forward(z, bias):
     """z <- z + bias; a = max(z, 0), written over z."""
-    fused = kernels.get("elementwise", "bias_relu")
-    if fused is not None and _kernel_arrays(z, *bias):
-        b = bias[0] if bias else xp.zeros(z.shape[1], z.dtype)
-        fused(z, b, z, z.dtype.type(1))
-        return z
+    fused = _fused_forward("bias_relu", z, bias)
+    if fused is not None:
+        return fused
     if bias:
         z += bias[0]
     return xp.maximum(z, 0, out=z)
@@ -115,11 +128,9 @@ def _relu_forward(z, bias):
 
 def _relu_backward(ga, a):
     """dL/dz = dL/da where a > 0 (else 0) and its column sums (the bias gradient)."""
-    fused = kernels.get("elementwise", "relu_grad_bias")
-    if fused is not None and _kernel_arrays(ga, a):
-        gz, gb = xp.empty_like(a), xp.empty(a.shape[1], a.dtype)
-        fused(ga, a, gz, gb, a.dtype.type(1))
-        return gz, gb
+    fused = _fused_backward("relu_grad_bias", ga, a)
+    if fused is not None:
+        return fused
     gz = xp.multiply(ga, a > 0, dtype=ga.dtype)
     return gz, gz.sum(axis=0)
 
