@@ -24,9 +24,11 @@ Shapes and layouts mirror the code (as of issue #18), derived from the workloads
   ``x.T @ g`` (T, N); the first layer gets no input gradient (its input is data).
 * Conv2D (``glassnet/ops/conv.py``): the lowering (``'banded'`` or ``'im2col'``, and for im2col
   whether the columns are kernel-major) is read from a real ``Conv2DFunction`` forward on one
-  image, so it follows ``choose_lowering``. Banded: ``rows @ band``, ``rows.T @ g``,
-  ``g @ band.T``. im2col, pixel-major: ``cols @ W2``, ``g.T @ cols``, and col2im's ``kh`` GEMMs
-  ``W[a] @ gt``; kernel-major: ``W2.T @ cols``, ``cols @ g``, the same col2im GEMMs.
+  image, so it follows ``choose_lowering`` and ``band_tile``. Banded (tiles of T output
+  columns): ``rows @ band`` with rows (N*OH*OW/T, kh*tin*C) and band (kh*tin*C, T*filters),
+  ``rows.T @ g``, ``g @ band.T``. im2col, pixel-major: ``cols @ W2``, ``g.T @ cols``, and
+  col2im's ``kh`` GEMMs ``W[a] @ gt``; kernel-major: ``W2.T @ cols``, ``cols @ g``, the same
+  col2im GEMMs.
 * LSTM / GRU (``glassnet/ops/recurrent.py``): one input GEMM ``[X 1] @ [W; b]`` for all steps,
   per step ``h @ U`` forward and ``dz @ U^T`` backward (LSTM: ``U^T`` copied contiguous once;
   GRU: the transposed view), and the weight gradients after the loop (LSTM: one
@@ -85,20 +87,19 @@ def dense_products(workload, batch, sizes, first_has_input_grad=False, prefix="d
 
 
 def conv_form(h, w, cin, cout, kh, kw, padding):
-    """(lowering, k_major, (OH, OW)) of glassnet's Conv2DFunction for this layer (one image)."""
-    from glassnet.ops.conv import Conv2DFunction, choose_lowering
-    from glassnet.ops.windows import geometry
+    """(lowering, k_major, (OH, OW), band rows shape) of glassnet's Conv2DFunction for this
+    layer, read from a forward on one image (band rows shape: (OW/T, kh*tin*C) per image row,
+    None for im2col)."""
+    from glassnet.ops.conv import Conv2DFunction
 
     op = Conv2DFunction(padding=padding)
-    try:
-        with _no_grad():
-            op(np.zeros((1, h, w, cin), np.float32), np.zeros((kh, kw, cin, cout), np.float32))
-        lowering = op.lowering
-        k_major = bool(getattr(op, "k_major", False))
-    except Exception:  # the op changed shape: fall back to the documented rule
-        lowering, k_major = choose_lowering(w, kw, cin, cout), cin <= 4
-    _, _, out_hw = geometry((h, w), (kh, kw), (1, 1), (1, 1), padding)
-    return lowering, k_major, out_hw
+    with _no_grad():
+        op(np.zeros((1, h, w, cin), np.float32), np.zeros((kh, kw, cin, cout), np.float32))
+    oh, ow = op.pads[2]
+    band = None
+    if op.lowering == "banded":
+        band = (op.rows.shape[0] // oh, op.rows.shape[1], op.band.shape[1])
+    return op.lowering, bool(getattr(op, "k_major", False)), (oh, ow), band
 
 
 @contextlib.contextmanager
@@ -111,11 +112,12 @@ def _no_grad():
 
 def conv_products(workload, batch, h, w, cin, cout, k, padding, first, tag):
     """The GEMMs of one k x k stride-1 Conv2D layer's forward and backward (see docstring)."""
-    lowering, k_major, (oh, ow) = conv_form(h, w, cin, cout, k, k, padding)
+    lowering, k_major, (oh, ow), band = conv_form(h, w, cin, cout, k, k, padding)
     tag = f"{tag} {lowering}{' k-major' if k_major else ''}"
     out = []
     if lowering == "banded":
-        rows, kdim, ncols = batch * oh, k * w * cin, ow * cout
+        tiles, kdim, ncols = band
+        rows = batch * oh * tiles
         out.append(Product(workload, f"{tag} fwd rows@band", rows, kdim, ncols, "N", "N"))
         out.append(Product(workload, f"{tag} dB rows.T@g", kdim, rows, ncols, "T", "N"))
         if not first:

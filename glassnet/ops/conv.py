@@ -15,17 +15,20 @@ filled instead, one contiguous block per kernel position, which copies faster) â
                                                             slice)
 
 Convolution as a banded matrix product. For narrow images with few channels the im2col matrix
-is mostly copying and its GEMM is skinny (6 or 16 columns). Instead, each output *row* (n, i)
-takes the kh input rows it reads, ``X[(n, i)] = x_pad[n, i*s_h + a*d_h, :, :]`` for a < kh
-(kh*W*C values, one copy of a strided view), and a band matrix B of shape (kh*W*C, OW*filters)
-holds the kernel at the right offsets, ``B[(a, j*s_w + b*d_w - pad, c), (j, o)] = W[a, b, c, o]``:
+is mostly copying and its GEMM is skinny (6 or 16 columns). Instead, cut each output row into
+tiles of T columns (:func:`band_tile`); tile t of output row (n, i) reads the kh input rows
+``x_pad[n, i*s_h + a*d_h]`` over the tin = (T-1)*s_w + (kw-1)*d_w + 1 columns starting at
+``t*T*s_w``. Laid out as one row ``X[(n, i, t)]`` of kh*tin*C values (one copy of a strided
+view), it meets one band matrix B of shape (kh*tin*C, T*filters), the same for every tile, that
+holds the kernel at the right offsets, ``B[(a, q*s_w + b*d_w, c), (q, o)] = W[a, b, c, o]``:
 
-    y.reshape(N*OH, OW*filters) = X @ B                   (the result is NHWC, row-major)
-    dL/dB = X^T @ dL/dy   -> dL/dW[a, b, c, o] = sum over j of its band entries
-    dL/dX = dL/dy @ B^T   -> each of the kh row blocks added back to the rows it came from
+    y.reshape(N*OH*OW/T, T*filters) = X @ B              (the result is NHWC, row-major)
+    dL/dB = X^T @ dL/dy   -> dL/dW[a, b, c, o] = sum over q of its band entries
+    dL/dX = dL/dy @ B^T   -> each tile's kh row blocks added back to the columns it came from
 
-It does ``W / kw`` times the multiplications of im2col (the zeros of the band), in GEMMs that
-run several times faster; :func:`choose_lowering` picks between the two.
+It does about (T + kw - 1) / kw times the multiplications of im2col (the zeros of the band), in
+GEMMs T times wider; T = 1 is im2col itself, T = OW one band per image row.
+:func:`choose_lowering` picks between the two forms.
 
 With the optional accelerator (``glassnet.kernels``, numba), the im2col form copies its
 windows with one fused pass (padding included, in parallel over the images) and its backward
@@ -96,31 +99,31 @@ def _fused(name, *arrays):
 
 
 # ------------------------------------------------------------------------ convolution
-def _band_links(width, kw, stride, dilation, pad_before, out_w):
-    """For each kernel column b: the (input column, output column) pairs it links.
-
-    Output column j reads input column ``j*stride + b*dilation - pad_before``; pairs that fall
-    in the padding are left out (padding contributes zeros).
-    """
-    j = xp.arange(out_w)
-    for b in range(kw):
-        columns = j * stride + b * dilation - pad_before
-        inside = (columns >= 0) & (columns < width)
-        yield b, columns[inside], j[inside]
-
-
 def choose_lowering(width, kernel_w, in_channels, filters):
     """'banded' or 'im2col': which matrix form :class:`Conv2DFunction` uses for these shapes.
 
-    The banded form multiplies by ``width / kernel_w`` times more (mostly zero) weights but
-    copies ``kernel_w`` times less input and runs one well-shaped GEMM with a row-major result;
-    it wins on narrow images with few channels (LeNet on MNIST: both convolutions), im2col
-    wins otherwise (measured on a 2-core x86 CPU with OpenBLAS: banded while
-    ``width / kernel_w <= 8`` and ``in_channels * filters <= 256``). Both give the same values
-    up to float rounding.
+    The banded form copies each input row once per tile instead of once per kernel column and
+    runs GEMMs of ``tile * filters`` columns instead of ``filters``; it wins on narrow images
+    with few channels (LeNet on MNIST: both convolutions), im2col wins otherwise (measured on
+    a 2-core x86 CPU with OpenBLAS: banded while ``width / kernel_w <= 8`` and
+    ``in_channels * filters <= 256``). Both give the same values up to float rounding.
     """
     blowup = width / kernel_w
     return "banded" if blowup <= 8 and in_channels * filters <= 256 else "im2col"
+
+
+def band_tile(out_w, kernel_w):
+    """The tile width T of the banded form: the divisor of ``out_w`` nearest ``kernel_w - 1``.
+
+    A tile of T output columns reads ``(T - 1) * s + (kw - 1) * d + 1`` input columns, so the
+    band multiplies by about ``(T + kw - 1) / kw`` times the useful products: T = 1 is im2col
+    (skinny GEMMs of ``filters`` columns), T = OW one band over the whole row (W / kw times the
+    products). T near kw - 1 keeps the excess under 2x with GEMMs of T * filters columns
+    (LeNet: T = 4 of 28 and 5 of 10; measured fastest on a 2-core AVX2 CPU). Ties go to the
+    larger tile.
+    """
+    divisors = [t for t in range(1, out_w + 1) if out_w % t == 0]
+    return min(divisors, key=lambda t: (abs(t - (kernel_w - 1)), -t))
 
 
 class Conv2DFunction(Function):
@@ -133,11 +136,12 @@ class Conv2DFunction(Function):
 
     * ``'im2col'``: y = cols @ W.reshape(kh*kw*C, filters), cols = one row per output pixel
       holding its window. Backward: dW = cols^T dy, dx = col2im(dy W^T), db = sum dy.
-    * ``'banded'``: one row per output *row*: X[(n, i)] = the kh input rows it reads,
-      (kh*W*C values), and a band matrix B (kh*W*C, OW*filters) with
-      B[(a, j*s_w + b*d_w - pad, c), (j, o)] = W[a, b, c, o] (zero elsewhere), so
-      y.reshape(N*OH, OW*filters) = X @ B. Backward: dB = X^T dy (summed back onto W's entries),
-      dX = dy B^T (each of its kh row blocks added to the input rows it came from).
+    * ``'banded'``: one row per tile of T output columns (``tile``; None picks by
+      :func:`band_tile`): X[(n, i, t)] = the kh input rows it reads over its tin columns
+      (kh*tin*C values), and one band matrix B (kh*tin*C, T*filters) with
+      B[(a, q*s_w + b*d_w, c), (q, o)] = W[a, b, c, o] (zero elsewhere), so
+      y.reshape(N*OH*OW/T, T*filters) = X @ B. Backward: dB = X^T dy (summed back onto W's
+      entries), dX = dy B^T (each tile's kh row blocks added to the input it came from).
 
     Backward runs on arrays on the first-order path; under create_graph it is built from
     differentiable ops instead (:class:`Im2ColFunction`, matmuls, :class:`Col2ImFunction`),
@@ -147,7 +151,7 @@ class Conv2DFunction(Function):
     fused = False  # whether the im2col form ran on the accelerator's kernels
 
     def __init__(self, strides=(1, 1), padding="valid", dilation_rate=(1, 1),
-                 data_format="channels_last", lowering=None):
+                 data_format="channels_last", lowering=None, tile=None):
         self.strides = normalize_tuple(strides, 2, "strides")
         self.dilation = normalize_tuple(dilation_rate, 2, "dilation_rate")
         self.padding = normalize_padding(padding)
@@ -156,6 +160,9 @@ class Conv2DFunction(Function):
             raise GlassnetValueError(
                 f"lowering: expected None, 'im2col' or 'banded', got {lowering!r}")
         self.lowering = lowering
+        if tile is not None and (not isinstance(tile, int) or tile < 1):
+            raise GlassnetValueError(f"tile: expected None or a positive int, got {tile!r}")
+        self.tile = tile
 
     def forward(self, x, w, b=None):
         check_image(x, "conv2d", self.data_format)
@@ -286,50 +293,70 @@ class Conv2DFunction(Function):
         return gx, gw
 
     # ---------------------------------------------------------------- banded form
-    def _links(self, width, kw):
-        pad_w, out_w = self.pads[1], self.pads[2][1]
-        return _band_links(width, kw, self.strides[1], self.dilation[1], pad_w[0], out_w)
+    def _tile_geometry(self, kw):
+        """(T, tiles, tin): tile width, tiles per output row, input columns a tile reads."""
+        ow = self.pads[2][1]
+        tile = self.tile if self.tile is not None else band_tile(ow, kw)
+        if ow % tile:
+            raise GlassnetValueError(
+                f"conv2d: tile must divide the output width {ow}, got {tile}")
+        s, d = self.strides[1], self.dilation[1]
+        return tile, ow // tile, (tile - 1) * s + (kw - 1) * d + 1
 
     def _forward_banded(self, x, w, b):
         kh, kw, cin, cout = w.shape
-        pad_h, _, (oh, ow) = self.pads
-        n, _, width, _ = x.shape
+        pad_h, pad_w, (oh, ow) = self.pads
+        tile, tiles, tin = self._tile_geometry(kw)
+        n = x.shape[0]
         self.in_shape = x.shape
-        # pad the rows only: padded columns are left out of the band matrix
-        xh = xp.ascontiguousarray(pad_nhwc(x, pad_h, (0, 0)))
-        sn, sh = xh.strides[:2]
-        rows = xp.lib.stride_tricks.as_strided(
-            xh, (n, oh, kh, width * cin),
-            (sn, sh * self.strides[0], sh * self.dilation[0], xh.itemsize), writeable=False)
-        self.rows = rows.reshape(n * oh, kh * width * cin)            # a copy: (N*OH, kh*W*C)
-        band = xp.zeros((kh, width, cin, ow, cout), dtype=xp.result_type(x, w))
-        for kb, columns, outs in self._links(width, kw):
-            band[:, columns, :, outs, :] = w[:, kb]
-        self.band = band.reshape(kh * width * cin, ow * cout)
-        y = self.rows @ self.band                                        # (N*OH, OW*filters)
+        xpad = xp.ascontiguousarray(pad_nhwc(x, pad_h, pad_w))
+        sn, sh, sw, sc = xpad.strides
+        (s_h, s_w), (d_h, _) = self.strides, self.dilation
+        view = xp.lib.stride_tricks.as_strided(
+            xpad, (n, oh, tiles, kh, tin, cin),
+            (sn, sh * s_h, sw * s_w * tile, sh * d_h, sw, sc), writeable=False)
+        self.rows = view.reshape(n * oh * tiles, kh * tin * cin)  # a copy: one row per tile
+        band = xp.zeros((kh, tin, cin, tile, cout), dtype=xp.result_type(x, w))
+        q = xp.arange(tile)
+        for kb in range(kw):
+            band[:, q * s_w + kb * self.dilation[1], :, q, :] = w[:, kb]
+        self.band = band.reshape(kh * tin * cin, tile * cout)
+        y = self.rows @ self.band                        # (N*OH*tiles, T*filters) = NHWC rows
         if b is not None:
-            y += xp.tile(b, ow)
+            y += xp.tile(b, tile)
         return y
 
     def _backward_banded(self, g, w, need_x, need_w):
         kh, kw, cin, cout = w.shape
         n, h, width, _ = self.in_shape
-        pad_h, _, (oh, ow) = self.pads
-        g = g.reshape(n * oh, ow * cout)
+        pad_h, pad_w, (oh, ow) = self.pads
+        tile, tiles, tin = self._tile_geometry(kw)
+        (s_h, s_w), (d_h, d_w) = self.strides, self.dilation
+        g = g.reshape(n * oh * tiles, tile * cout)
         gw = None
         if need_w:
-            gband = (self.rows.T @ g).reshape(kh, width, cin, ow, cout)
+            gband = (self.rows.T @ g).reshape(kh, tin, cin, tile, cout)
+            q = xp.arange(tile)
             gw = xp.empty(w.shape, dtype=gband.dtype)
-            for kb, columns, outs in self._links(width, kw):
-                gw[:, kb] = gband[:, columns, :, outs, :].sum(axis=0)
+            for kb in range(kw):
+                gw[:, kb] = gband[:, q * s_w + kb * d_w, :, q, :].sum(axis=0)
         gx = None
         if need_x:
-            grows = (g @ self.band.T).reshape(n, oh, kh, width * cin)
-            gxh = xp.zeros((n, h + sum(pad_h), width * cin), dtype=grows.dtype)
-            s, d = self.strides[0], self.dilation[0]
+            grows = (g @ self.band.T).reshape(n, oh, tiles, kh, tin, cin)
+            # tile t's column p is padded column t*step + p; cut p into chunks of one step,
+            # so that chunk k of every tile is added at once into column block t + k
+            step = tile * s_w
+            chunks = -(-tin // step)
+            blocks = max(tiles + chunks - 1, -(-(width + sum(pad_w)) // step))
+            gpad = xp.zeros((n, h + sum(pad_h), blocks, step, cin), dtype=g.dtype)
             for a in range(kh):
-                gxh[:, a * d : a * d + s * (oh - 1) + 1 : s] += grows[:, :, a]
-            gx = xp.ascontiguousarray(gxh[:, pad_h[0] : pad_h[0] + h]).reshape(n, h, width, cin)
+                rows = slice(a * d_h, a * d_h + s_h * (oh - 1) + 1, s_h)
+                for k in range(chunks):
+                    part = grows[:, :, :, a, k * step : (k + 1) * step]
+                    gpad[:, rows, k : k + tiles, : part.shape[3]] += part
+            gpad = gpad.reshape(n, gpad.shape[1], -1, cin)
+            gx = xp.ascontiguousarray(
+                gpad[:, pad_h[0] : pad_h[0] + h, pad_w[0] : pad_w[0] + width])
         return gx, gw
 
 

@@ -5,7 +5,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.errors import GlassnetValueError, ShapeError
-from glassnet.ops.conv import Conv2DFunction, choose_lowering, conv1d, conv2d
+from glassnet.ops.conv import Conv2DFunction, band_tile, choose_lowering, conv1d, conv2d
 from glassnet.ops.pooling import (
     avg_pool2d,
     global_avg_pool2d,
@@ -91,6 +91,36 @@ def test_conv2d_lowerings_channels_first_and_frozen_input(rng, lowering):
     assert_gradcheck(
         lambda x, w: Conv2DFunction(1, "valid", (1, 2), "channels_first", lowering=lowering)(x, w),
         f64(rng, 2, 2, 4, 6), f64(rng, 2, 2, 2, 3))
+
+
+@pytest.mark.parametrize("tile", [1, 2, 3, 6])
+@pytest.mark.parametrize(
+    "strides,padding,dilation,width",  # each width gives an output 6 columns wide
+    [((1, 1), "same", (1, 1), 6), ((1, 2), "valid", (1, 1), 14), ((2, 1), "same", (1, 2), 6),
+     ((1, 1), "valid", (1, 3), 12)])
+def test_banded_tiles_match_naive_loops(rng, tile, strides, padding, dilation, width):
+    # every tile width T (T = 1: im2col rows; T = OW: one band per row) gives the same
+    # values and gradients
+    x = rng.normal(size=(2, 5, width, 3))
+    w = rng.normal(size=(2, 3, 3, 4))
+    b = rng.normal(size=4)
+    expected = naive_conv2d(x, w, b, strides, padding, dilation)
+    assert expected.shape[2] == 6
+    op = Conv2DFunction(strides, padding, dilation, lowering="banded", tile=tile)
+    np.testing.assert_allclose(op(x, w, b).data, expected, rtol=1e-10, atol=1e-10)
+    assert_gradcheck(lambda x, w, b: Conv2DFunction(strides, padding, dilation,
+                                                    lowering="banded", tile=tile)(x, w, b),
+                     f64(rng, 1, 5, width, 3), f64(rng, 2, 3, 3, 2), f64(rng, 2))
+
+
+def test_band_tile_rule_and_bad_tiles():
+    assert band_tile(28, 5) == 4 and band_tile(10, 5) == 5  # LeNet's two convolutions
+    assert band_tile(13, 3) == 1 and band_tile(30, 3) == 2 and band_tile(6, 5) == 3
+    x, w = np.zeros((1, 6, 6, 1)), np.zeros((3, 3, 1, 2))
+    with pytest.raises(GlassnetValueError, match="tile must divide the output width 4"):
+        Conv2DFunction(lowering="banded", tile=3)(x, w)
+    with pytest.raises(GlassnetValueError, match="tile: expected None or a positive int"):
+        Conv2DFunction(tile=0)
 
 
 def test_choose_lowering():
