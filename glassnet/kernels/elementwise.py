@@ -34,6 +34,12 @@ from numba.extending import intrinsic, overload
 from glassnet.kernels import kernel
 
 BLOCK = 64  # columns per block of the bias-gradient kernels (one thread sums a block)
+# Light passes (a multiply, a max, one add per element) run in parallel only from 2M elements.
+# Right after a multi-threaded BLAS GEMM, whose worker spins on the second core for a while,
+# their parallel builds were slower than the serial ones below that on 2 vCPUs (AVX2 KVM):
+# ReLU's backward on LeNet's first convolution (600k elements) 1.25 ms against 0.89 ms.
+LIGHT_PARALLEL_SIZE = 1 << 21
+light_kernel = kernel(min_parallel_size=LIGHT_PARALLEL_SIZE)
 
 
 # ------------------------------------------------------------------------ exp in float32
@@ -130,7 +136,7 @@ def bias_sigmoid(z, bias, out, one):
             out[i, j] = _sigmoid(v, one)
 
 
-@kernel
+@light_kernel
 def sigmoid_grad(gy, y, gx, one):
     """gx = gy * y * (1 - y), the sigmoid's backward from its output y (any shape)."""
     g = gy.reshape(-1)
@@ -140,7 +146,7 @@ def sigmoid_grad(gy, y, gx, one):
         gf[i] = g[i] * yf[i] * (one - yf[i])
 
 
-@kernel
+@light_kernel
 def sigmoid_grad_bias(gy, y, gx, gb, one):
     """gx = gy * y * (1 - y) and gb = sum over rows of gx (2-D, rows summed in order)."""
     n, m = gy.shape
@@ -160,7 +166,7 @@ def sigmoid_grad_bias(gy, y, gx, gb, one):
 
 
 # ------------------------------------------------------------------------ relu
-@kernel
+@light_kernel
 def bias_relu(z, bias, out, one):
     """z = z + bias (in place, per row), out = max(z, 0) (NaN stays NaN); ``out`` may be z."""
     n, m = z.shape
@@ -172,7 +178,7 @@ def bias_relu(z, bias, out, one):
             out[i, j] = zero if v < zero else v
 
 
-@kernel
+@light_kernel
 def relu_grad(gy, y, gx, one):
     """gx = gy * (y > 0), the ReLU's backward from its output y (any shape)."""
     g = gy.reshape(-1)
@@ -183,7 +189,7 @@ def relu_grad(gy, y, gx, one):
         gf[i] = g[i] * (one if yf[i] > zero else zero)
 
 
-@kernel
+@light_kernel
 def relu_grad_bias(gy, y, gx, gb, one):
     """gx = gy * (y > 0) and gb = sum over rows of gx (2-D, rows summed in order)."""
     n, m = gy.shape

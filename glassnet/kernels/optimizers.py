@@ -22,7 +22,12 @@ would force the scalar loop (four times slower for RMSprop).
 import numpy as np
 from numba import njit, prange
 
-from glassnet.kernels import kernel
+from glassnet.kernels import kernel as _kernel
+
+# Parallel from 128k parameters: Adam on a 784x784 kernel took 0.53 ms in parallel against
+# 0.82 ms serial right after a 2-thread GEMM (2 vCPUs), on a 400x120 kernel 0.11 against 0.06.
+PARALLEL_SIZE = 1 << 17
+kernel = _kernel(min_parallel_size=PARALLEL_SIZE)
 
 
 @njit(inline="always")

@@ -10,6 +10,7 @@ from glassnet import activations
 from glassnet.backend import xp
 from glassnet.errors import GlassnetValueError, ShapeError
 from glassnet.layers.base import Layer
+from glassnet.layers.core import FUSED_ACTIVATIONS
 from glassnet.layers.input_spec import InputSpec
 from glassnet.layers.serialization import (
     dense_like_config,
@@ -103,10 +104,12 @@ class _Conv(Layer):
                                         constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
 
-    def _convolve(self, inputs):
+    def _convolve(self, inputs, activation=None):
         raise NotImplementedError
 
     def call(self, inputs):
+        if self.activation in FUSED_ACTIVATIONS and not self.record:  # bias + f: one op
+            return self._convolve(inputs, FUSED_ACTIVATIONS[self.activation])
         z = self._convolve(inputs)
         if self.record:
             self._record_z(z)
@@ -162,9 +165,9 @@ class Conv2D(_Conv):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
                          **kwargs)
 
-    def _convolve(self, inputs):
+    def _convolve(self, inputs, activation=None):
         return conv2d(inputs, self.kernel, self.bias, self.strides, self.padding,
-                      self.dilation_rate, self.data_format)
+                      self.dilation_rate, self.data_format, activation)
 
 
 @register_layer
@@ -187,9 +190,9 @@ class Conv1D(_Conv):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
                          **kwargs)
 
-    def _convolve(self, inputs):
+    def _convolve(self, inputs, activation=None):
         return conv1d(inputs, self.kernel, self.bias, self.strides[0], self.padding,
-                      self.dilation_rate[0], self.data_format)
+                      self.dilation_rate[0], self.data_format, activation)
 
 
 Convolution2D = Conv2D

@@ -18,7 +18,9 @@ from glassnet.ops.nn import DropoutFunction
 from glassnet.tensor import Tensor
 
 # ------------------------------------------------------------------------ Dense
-_FUSED = {activations.sigmoid: "sigmoid", activations.relu: "relu"}  # ops.dense.ACTIVATIONS
+# activations computed inside the Dense / Conv op (bias + activation in one pass): their
+# names in ops.dense.ACTIVATIONS
+FUSED_ACTIVATIONS = {activations.sigmoid: "sigmoid", activations.relu: "relu"}
 
 
 @register_layer
@@ -94,8 +96,9 @@ class Dense(Layer):
 
     def call(self, inputs, training=False):
         bias = self.bias if self.use_bias else None
-        if self.activation in _FUSED and not self.record:  # bias + activation: one op
-            return dense_activation(inputs, self.kernel, bias, _FUSED[self.activation])
+        if self.activation in FUSED_ACTIVATIONS and not self.record:  # bias + f: one op
+            return dense_activation(inputs, self.kernel, bias,
+                                    FUSED_ACTIVATIONS[self.activation])
         z = dense(inputs, self.kernel, bias)
         if self.record:  # z is a tensor of its own: its gradient is the delta dL/dz
             self._record_z(z)

@@ -48,6 +48,7 @@ from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.config import config
 from glassnet.errors import GlassnetValueError, ShapeError
+from glassnet.ops.dense import ACTIVATIONS
 from glassnet.ops.windows import (
     check_image,
     from_nhwc,
@@ -61,7 +62,7 @@ from glassnet.ops.windows import (
     unpad,
     window_view,
 )
-from glassnet.tensor import Function, Tensor, as_tensor
+from glassnet.tensor import Function, Tensor, _op_hooks, as_tensor
 
 # ------------------------------------------------------------------------ im2col
 MAX_K_MAJOR_CHANNELS = 4  # up to this many channels im2col fills the transposed matrix
@@ -151,7 +152,7 @@ class Conv2DFunction(Function):
     fused = False  # whether the im2col form ran on the accelerator's kernels
 
     def __init__(self, strides=(1, 1), padding="valid", dilation_rate=(1, 1),
-                 data_format="channels_last", lowering=None, tile=None):
+                 data_format="channels_last", lowering=None, tile=None, activation=None):
         self.strides = normalize_tuple(strides, 2, "strides")
         self.dilation = normalize_tuple(dilation_rate, 2, "dilation_rate")
         self.padding = normalize_padding(padding)
@@ -163,6 +164,12 @@ class Conv2DFunction(Function):
         if tile is not None and (not isinstance(tile, int) or tile < 1):
             raise GlassnetValueError(f"tile: expected None or a positive int, got {tile!r}")
         self.tile = tile
+        if activation is not None and activation not in ACTIVATIONS:
+            raise GlassnetValueError(
+                f"activation: expected None or one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        self.activation = activation
+        if activation is not None:
+            self.op_name = f"Conv2D({activation})"
 
     def forward(self, x, w, b=None):
         check_image(x, "conv2d", self.data_format)
@@ -182,7 +189,12 @@ class Conv2DFunction(Function):
         if self.lowering is None:
             self.lowering = choose_lowering(x.shape[2], kw, cin, cout)
         forward = self._forward_banded if self.lowering == "banded" else self._forward_im2col
-        y = forward(x, w, b)
+        if self.activation is None:
+            y = forward(x, w, b)
+        else:  # y = f(z + b) in one pass over z (in place), one row per image row (long
+            # rows: the kernels' per-row cost is paid N*OH times, not N*OH*OW times)
+            y = forward(x, w, None).reshape(-1, out_hw[1] * cout)
+            y = ACTIVATIONS[self.activation][0](y, () if b is None else (xp.tile(b, out_hw[1]),))
         return from_nhwc(y.reshape(x.shape[0], out_hw[0], out_hw[1], cout), self.data_format)
 
     def backward(self, gy):
@@ -190,6 +202,13 @@ class Conv2DFunction(Function):
             return self._backward_graph(gy)
         x, w = self.inputs[0], self.inputs[1]
         g = xp.ascontiguousarray(to_nhwc(gy.data, self.data_format))
+        if self.activation is not None:  # dL/dz = dL/da f'(z) in one pass, from the output a
+            a = xp.ascontiguousarray(to_nhwc(self.output().data, self.data_format))
+            row = a.shape[2] * a.shape[3]  # one image row: OW x filters
+            # (the pass's column sums are not used: dL/db is the GEMV below, as without the
+            # activation, so that fit gives the same bits whether or not layers record z)
+            gz, _ = ACTIVATIONS[self.activation][1](g.reshape(-1, row), a.reshape(-1, row))
+            g = gz.reshape(g.shape)
         if self.lowering == "banded":
             gx, gw = self._backward_banded(g, w.data, x.requires_grad, w.requires_grad)
         else:
@@ -197,16 +216,22 @@ class Conv2DFunction(Function):
         gx = None if gx is None else Tensor(from_nhwc(gx, self.data_format))
         gw = None if gw is None else Tensor(gw)
         if len(self.inputs) == 3:
+            if not self.inputs[2].requires_grad:
+                return gx, gw, None
             # column sums as a GEMV (much faster than g.sum(axis=0) for few filters)
             g2 = g.reshape(-1, w.shape[3])
-            ones = xp.ones(g2.shape[0], dtype=g.dtype)
-            gb = Tensor(ones @ g2) if self.inputs[2].requires_grad else None
-            return gx, gw, gb
+            return gx, gw, Tensor(xp.ones(g2.shape[0], dtype=g.dtype) @ g2)
         return gx, gw
 
     def _backward_graph(self, gy):
-        """dx = col2im(dy W^T), dW = im2col(x)^T dy, db = sum dy, as Tensor ops."""
+        """dz = dy f'(z), dx = col2im(dz W^T), dW = im2col(x)^T dz, db = sum dz, as Tensor ops."""
         x, w = self.inputs[0], self.inputs[1]
+        if self.activation is not None:
+            a = self.output()
+            if self.activation == "sigmoid":
+                gy = gy * a * (1 - a)
+            else:
+                gy = gy * Tensor((a.data > 0).astype(gy.dtype))
         kh, kw, cin, cout = w.shape
         first = self.data_format == "channels_first"
         x_nhwc = x.transpose(0, 2, 3, 1) if first else x
@@ -312,6 +337,7 @@ class Conv2DFunction(Function):
         xpad = xp.ascontiguousarray(pad_nhwc(x, pad_h, pad_w))
         sn, sh, sw, sc = xpad.strides
         (s_h, s_w), (d_h, _) = self.strides, self.dilation
+        # NumPy's strided copy; the fused im2col kernel was 2-4x slower for these few channels
         view = xp.lib.stride_tricks.as_strided(
             xpad, (n, oh, tiles, kh, tin, cin),
             (sn, sh * s_h, sw * s_w * tile, sh * d_h, sw, sc), writeable=False)
@@ -405,10 +431,15 @@ class Col2ImFunction(Function):
 
 
 def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation_rate=(1, 1),
-           data_format=None):
+           data_format=None, activation=None):
     """2-D convolution with Keras's arguments (kernel (kh, kw, in, filters)).
 
     y[n, i, j, o] = bias[o] + sum_{a, b, c} x_pad[n, i*s_h + a*d_h, j*s_w + b*d_w, c] W[a, b, c, o]
+
+    With ``activation`` ('relu' or 'sigmoid'), f(y) as one op: the bias and f in one pass over
+    the GEMM's result, and in backward dL/dy = dL/df f'(y) with its column sums (dL/dbias) in
+    one pass. While a trace (``gn.trace``) records, the two ops run separately so that it shows
+    y.
 
     Args:
         x: images, (N, H, W, C) for channels_last (default) or (N, C, H, W).
@@ -417,6 +448,7 @@ def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation_rate=
         strides, dilation_rate: int or pair.
         padding: 'valid', 'same' (Keras rules) or explicit ((top, bottom), (left, right)).
         data_format: 'channels_last' (None) or 'channels_first'.
+        activation: None, 'relu' or 'sigmoid' (fused into the op).
 
     Returns:
         (N, OH, OW, filters) (or (N, filters, OH, OW)).
@@ -427,17 +459,21 @@ def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation_rate=
         >>> conv2d(np.ones((1, 4, 4, 1), np.float32), np.ones((3, 3, 1, 2), np.float32)).shape
         (1, 2, 2, 2)
     """
-    op = Conv2DFunction(strides, padding, dilation_rate, data_format)
+    if activation is not None and _op_hooks.items:
+        return ACTIVATIONS[activation][2](conv2d(x, kernel, bias, strides, padding,
+                                                 dilation_rate, data_format))
+    op = Conv2DFunction(strides, padding, dilation_rate, data_format, activation=activation)
     if bias is None:
         return op(x, kernel)
     return op(x, kernel, bias)
 
 
-def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, data_format=None):
+def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, data_format=None,
+           activation=None):
     """1-D convolution over (N, steps, C) (or (N, C, steps)); kernel (k, C, filters).
 
-    Computed as a conv2d with a height of 1. ``padding='causal'`` pads (k - 1) * d steps on the
-    left, so output t only sees inputs <= t.
+    Computed as a conv2d with a height of 1 (``activation`` fused as in :func:`conv2d`).
+    ``padding='causal'`` pads (k - 1) * d steps on the left, so output t only sees inputs <= t.
 
     Example:
         >>> import numpy as np
@@ -461,7 +497,7 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, da
         padding = ((0, 0), tuple(p) if isinstance(p, (tuple, list)) else (p, p))
     axis = 1 if data_format == "channels_last" else 2
     y = conv2d(x.unsqueeze(axis), kernel.unsqueeze(0), bias, (1, s), padding, (1, d),
-               data_format)
+               data_format, activation)
     return y.squeeze(axis)
 
 

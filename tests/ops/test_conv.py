@@ -362,3 +362,96 @@ def test_pooling_when_windows_tile_the_input(rng, pool, fmt):
         np.testing.assert_allclose(y, expected, rtol=1e-12)
         shape = (2, 4, 6, 3) if fmt == "channels_last" else (2, 3, 4, 6)
         assert_gradcheck(lambda x, fn=fn: fn(x, pool, data_format=fmt), f64(rng, *shape))
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("lowering,cin,data_format", [
+    ("im2col", 3, "channels_last"),     # kernel-major columns (few channels)
+    ("im2col", 6, "channels_last"),     # pixel-major columns (the fused im2col kernel)
+    ("banded", 2, "channels_last"),
+    ("banded", 3, "channels_first")])
+@pytest.mark.parametrize("accelerator", ["numpy", "auto"])
+def test_conv2d_activation_equals_conv_then_activation(activation, dtype, lowering, cin,
+                                                       data_format, accelerator):
+    from glassnet.config import using_config
+    from glassnet.ops import nn
+
+    rng = np.random.default_rng(5)
+    shape = (3, 7, 8, cin) if data_format == "channels_last" else (3, cin, 7, 8)
+    x0 = rng.standard_normal(shape).astype(dtype)
+    w0 = rng.standard_normal((3, 3, cin, 5)).astype(dtype)
+    b0 = rng.standard_normal(5).astype(dtype)
+    act = nn.relu if activation == "relu" else nn.sigmoid
+    results = []
+    with using_config("accelerator", accelerator):
+        for fused in (False, True):
+            x, w, b = (gn.Tensor(a.copy(), requires_grad=True) for a in (x0, w0, b0))
+            op = Conv2DFunction(1, "same", 1, data_format, lowering=lowering,
+                                activation=activation if fused else None)
+            y = op(x, w, b) if fused else act(op(x, w, b))
+            gy = np.random.default_rng(6).standard_normal(y.shape).astype(dtype)
+            y.backward(gy)
+            assert y.dtype == dtype and x.grad.dtype == dtype
+            results.append((y.data, x.grad.data, w.grad.data, b.grad.data))
+    for unfused, fused in zip(*results, strict=True):
+        if accelerator == "auto" and activation == "sigmoid" and dtype == np.float32:
+            # the kernels' float32 e^x is within 1 ulp of NumPy's, which a strided (channels
+            # first) output takes
+            np.testing.assert_allclose(fused, unfused, rtol=1e-5, atol=1e-6)
+        else:  # the same arithmetic: the same bits
+            np.testing.assert_array_equal(fused, unfused)
+
+
+@pytest.mark.parametrize("accelerator", ["numpy", "auto"])
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+def test_conv2d_activation_gradcheck_and_second_order(rng, accelerator, activation):
+    from glassnet.config import using_config
+    from glassnet.ops import nn
+
+    act = nn.relu if activation == "relu" else nn.sigmoid
+    with using_config("accelerator", accelerator):
+        assert_gradcheck(lambda x, w, b: conv2d(x, w, b, padding="same", activation=activation),
+                         f64(rng, 2, 5, 6, 2), f64(rng, 3, 3, 2, 3), f64(rng, 3))
+        assert_gradcheck(lambda x, w: conv1d(x, w, activation=activation),
+                         f64(rng, 2, 7, 2), f64(rng, 3, 2, 3))
+        # create_graph: d/dw of |dL/dx|^2 through the fused op equals the composition's
+        x0, w0 = rng.normal(size=(2, 5, 6, 2)), rng.normal(size=(3, 3, 2, 3))
+        b0 = rng.normal(size=3)
+        grads = []
+        for fused in (False, True):
+            x, w, b = (gn.tensor(a, requires_grad=True) for a in (x0, w0, b0))
+            y = conv2d(x, w, b, padding="same", activation=activation) if fused else \
+                act(conv2d(x, w, b, padding="same"))
+            (gx,) = gn.grad((y * y).sum(), [x], create_graph=True)
+            (gx * gx).sum().backward()
+            grads.append((w.grad.data, b.grad.data))
+        for unfused, fused in zip(*grads, strict=True):
+            np.testing.assert_allclose(fused, unfused, rtol=1e-10, atol=1e-12)
+
+
+def test_conv2d_activation_is_one_op_and_a_trace_sees_z(rng):
+    x, w = rng.normal(size=(1, 4, 4, 1)), gn.tensor(rng.normal(size=(3, 3, 1, 2)),
+                                                    requires_grad=True)
+    assert conv2d(x, w, activation="relu").creator.op_name == "Conv2D(relu)"
+    with gn.trace() as table:
+        conv2d(x, w, np.zeros(2), activation="relu")
+    ops = [row["op"] for row in table.rows()]
+    assert "Conv2D" in ops and "ReLU" in ops, ops
+    with pytest.raises(GlassnetValueError, match="activation: expected None or one of"):
+        Conv2DFunction(activation="tanh")
+
+
+def test_conv2d_layer_fuses_relu_unless_recording(rng):
+    from glassnet.layers import Conv2D
+
+    layer = Conv2D(4, 3, padding="same", activation="relu")
+    x = rng.normal(size=(2, 6, 6, 3)).astype(np.float32)  # the layer's weights are float32
+    y = layer(x)
+    assert y.creator.op_name == "Conv2D(relu)"
+    z = conv2d(x, layer.kernel, layer.bias, padding="same")
+    np.testing.assert_allclose(y.data, np.maximum(z.data, 0), rtol=1e-5, atol=1e-6)
+    layer.record = True  # the glass box keeps z, so the activation runs as its own op
+    y2 = layer(x)
+    assert y2.creator.op_name == "ReLU"
+    np.testing.assert_allclose(y2.data, y.data, rtol=1e-5, atol=1e-6)
