@@ -40,6 +40,7 @@ from contextlib import contextmanager
 
 from glassnet.backend import xp
 from glassnet.distribution.processes import process_identity, stop_processes
+from glassnet.distribution.threads import blas_threads, oversubscription_warning, usable_cpus
 from glassnet.errors import GlassnetError, GlassnetTypeError, GlassnetValueError
 
 INSTALL_HINT = 'pip install "glassnet[mpi]"'
@@ -328,6 +329,13 @@ class MpiCommunicator(Communicator):
         self._local_peers = [peer for peer in self.allgather_json(me)
                              if me is not None and peer is not None and peer["pid"] != me["pid"]
                              and peer["machine"] == me["machine"]]
+        if self.rank == 0 and me is not None:
+            text = oversubscription_warning(len(self._local_peers) + 1, blas_threads(),
+                                            usable_cpus())
+            if text:
+                import warnings
+
+                warnings.warn(text, RuntimeWarning, stacklevel=2)
 
     # -- waiting ----------------------------------------------------------------------
     def _wait(self, request, what):
