@@ -48,7 +48,7 @@ from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.config import config
 from glassnet.errors import GlassnetValueError, ShapeError
-from glassnet.ops.dense import ACTIVATIONS
+from glassnet.ops.dense import ACTIVATIONS, activation_backward_graph
 from glassnet.ops.windows import (
     check_image,
     from_nhwc,
@@ -227,11 +227,7 @@ class Conv2DFunction(Function):
         """dz = dy f'(z), dx = col2im(dz W^T), dW = im2col(x)^T dz, db = sum dz, as Tensor ops."""
         x, w = self.inputs[0], self.inputs[1]
         if self.activation is not None:
-            a = self.output()
-            if self.activation == "sigmoid":
-                gy = gy * a * (1 - a)
-            else:
-                gy = gy * Tensor((a.data > 0).astype(gy.dtype))
+            gy = activation_backward_graph(self.activation, gy, self.output())
         kh, kw, cin, cout = w.shape
         first = self.data_format == "channels_first"
         x_nhwc = x.transpose(0, 2, 3, 1) if first else x

@@ -135,6 +135,14 @@ def _relu_backward(ga, a):
     return gz, gz.sum(axis=0)
 
 
+def activation_backward_graph(activation, ga, a):
+    """dL/dz = dL/da f'(z) from the output a, as differentiable Tensor ops (create_graph):
+    a (1 - a) for the sigmoid, [a > 0] for the ReLU."""
+    if activation == "sigmoid":
+        return ga * a * (1 - a)
+    return ga * Tensor((a.data > 0).astype(ga.dtype))
+
+
 # activation name -> (forward on z and the bias, backward on dL/da and a, the Tensor op)
 ACTIVATIONS = {
     "sigmoid": (_sigmoid_forward, _sigmoid_backward, sigmoid),
@@ -171,10 +179,7 @@ class DenseActivationFunction(Function):
         n_in, n_out = kernel.shape
         a = self.output()
         if config.enable_grad:  # create_graph: the derivative as differentiable Tensor ops
-            if self.activation == "sigmoid":
-                gz = ga * a * (1 - a)
-            else:
-                gz = ga * Tensor((a.data > 0).astype(ga.dtype))
+            gz = activation_backward_graph(self.activation, ga, a)
             g2, x2 = gz.reshape(-1, n_out), x.reshape(-1, n_in)
             gx = (g2 @ kernel.T).reshape(x.shape) if x.requires_grad else None
             gw = x2.T @ g2 if kernel.requires_grad else None
