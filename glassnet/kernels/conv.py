@@ -9,10 +9,14 @@ kernels do the same arithmetic over NHWC, C-contiguous arrays, in parallel over 
 * ``col2im``: gx[n, r, q, c] = sum of gcols[n, i, j, a, b, c] over the (i, j, a, b) that read
   (r, q), added in the reference's order (kernel position (a, b) outermost); the unpadding
   is the bounds check.
+* ``band_col2im``: the banded convolution's dL/dX rows added back to the image (the same
+  order of additions as the reference's strided adds).
 * ``max_pool_forward``: y = the maximum of each window (NaN propagates, as ``np.maximum``;
   padded cells are -inf) and ``index`` = the window position a*pool_w + b that takes the
   gradient: the first maximum in column-major order (for windows that tile the input, the
   reference's two-stage rule, which differs from it only when a window holds NaN).
+* ``max_pool_2x2_forward`` / ``max_pool_2x2_backward``: the same for unpadded 2x2 windows at
+  stride 2 (the common case), the four cells in registers and the channel loop innermost.
 * ``max_pool_backward``: dL/dx = dL/dy at each window's ``index``, dL/dy * 0 at its other
   cells (so NaN and signed zeros come out as the reference's ``g * mask``).
 * ``max_pool_gather``: its adjoint, the double-backward's gather.
@@ -73,6 +77,37 @@ def col2im(gcols, gx, sh, sw, dh, dw, top, left):
                         if 0 <= q < width:
                             for c in range(channels):
                                 gx[n, r, q, c] += gcols[n, i, j, a, b, c]
+
+
+@kernel
+def band_col2im(grows, gx, sh, dh, step, top, left):
+    """gx (N, H, W, C) = the banded form's dL/dX (N, OH, tiles, kh, tin, C) added back: tile t
+    of output row i, kernel row a, column p reads padded pixel (i*sh + a*dh, t*step + p).
+
+    The additions run in the reference's order (kernel row a outermost, then the chunks of
+    ``step`` columns of each tile), so the result has the same bits; the unpadding is the
+    bounds check.
+    """
+    n_images, height, width, channels = gx.shape
+    oh, tiles, kh, tin = grows.shape[1], grows.shape[2], grows.shape[3], grows.shape[4]
+    chunks = (tin + step - 1) // step
+    for n in prange(n_images):
+        for r in range(height):
+            for q in range(width):
+                for c in range(channels):
+                    gx[n, r, q, c] = 0.0
+        for a in range(kh):
+            for k in range(chunks):
+                for i in range(oh):
+                    r = i * sh + a * dh - top
+                    if r < 0 or r >= height:
+                        continue
+                    for t in range(tiles):
+                        for p in range(k * step, min((k + 1) * step, tin)):
+                            q = t * step + p - left
+                            if 0 <= q < width:
+                                for c in range(channels):
+                                    gx[n, r, q, c] += grows[n, i, t, a, p, c]
 
 
 @kernel
@@ -152,6 +187,65 @@ def max_pool_forward(x, y, index, nan, ph, pw, sh, sw, top, left, tiled, ninf):
                                     pick = a
                                     break
                         index[n, i, j, c] = pick * pw + pw - 1
+
+
+@kernel
+def max_pool_2x2_forward(x, y, index, tiled):
+    """Max pooling over 2x2 windows at stride 2, unpadded (x (N, H, W, C), H >= 2*OH and
+    W >= 2*OW: a last odd row or column is cropped), all four cells in registers and the loop
+    over channels innermost (vector lanes at any channel count).
+
+    The reference's rule, written out: the column maxima c0 = max(x00, x10) and
+    c1 = max(x01, x11) (``np.maximum``: ties keep the first, NaN propagates), y = max(c0, c1);
+    the gradient goes to column b = 0 if c0 == y else 1, and in it to row a = 0 if its top
+    cell equals the column's maximum else 1 (the first maximum in column-major order):
+    index = a * 2 + b. A window holding NaN sends it, for windows that tile x (``tiled``), to
+    the last column's first row equal to its maximum, else to its last row (the two-stage
+    rule); for cropped windows to the last cell (3).
+    """
+    n_images, oh, ow, channels = y.shape
+    for n in prange(n_images):
+        for i in range(oh):
+            for j in range(ow):
+                for c in range(channels):
+                    x00 = x[n, 2 * i, 2 * j, c]
+                    x10 = x[n, 2 * i + 1, 2 * j, c]
+                    x01 = x[n, 2 * i, 2 * j + 1, c]
+                    x11 = x[n, 2 * i + 1, 2 * j + 1, c]
+                    c0 = x00 if (x00 >= x10 or x00 != x00) else x10
+                    c1 = x01 if (x01 >= x11 or x01 != x01) else x11
+                    m = c0 if (c0 >= c1 or c0 != c0) else c1
+                    left = c0 == m
+                    top = x00 == c0 if left else x01 == c1
+                    p = (0 if top else 2) + (0 if left else 1)
+                    y[n, i, j, c] = m
+                    index[n, i, j, c] = p if (tiled or m == m) else 3
+
+
+@kernel
+def max_pool_2x2_backward(g, index, gx, zero):
+    """gx (N, H, W, C): each 2x2 window's g at its ``index``, g * 0 at its other three cells,
+    one row of gx at a time; a cropped last row or column gets zeros."""
+    n_images, oh, ow, channels = g.shape
+    height, width = gx.shape[1], gx.shape[2]
+    for n in prange(n_images):
+        for i in range(oh):
+            for a in range(2):
+                r = 2 * i + a
+                for j in range(ow):
+                    for b in range(2):
+                        p = a * 2 + b
+                        q = 2 * j + b
+                        for c in range(channels):
+                            gv = g[n, i, j, c]
+                            gx[n, r, q, c] = gv if index[n, i, j, c] == p else gv * zero
+                for q in range(2 * ow, width):
+                    for c in range(channels):
+                        gx[n, r, q, c] = 0.0
+        for r in range(2 * oh, height):
+            for q in range(width):
+                for c in range(channels):
+                    gx[n, r, q, c] = 0.0
 
 
 @kernel

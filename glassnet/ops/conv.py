@@ -34,7 +34,9 @@ With the optional accelerator (``glassnet.kernels``, numba), the im2col form cop
 windows with one fused pass (padding included, in parallel over the images) and its backward
 computes dL/dcols = dL/dy @ W^T in one GEMM and adds it back with a fused col2im
 (:mod:`glassnet.kernels.conv`), instead of the padded copy, the transposes and the strided
-adds; the GEMMs are the same. The NumPy code here is the reference.
+adds; the banded form adds its dL/dX rows back with one fused pass (``band_col2im``, the
+reference's additions in the reference's order). The GEMMs are the same. The NumPy code here
+is the reference.
 
 Padding follows Keras (TensorFlow) rules (see :mod:`glassnet.ops.windows`). Pooling lives in
 :mod:`glassnet.ops.pooling`.
@@ -48,7 +50,7 @@ from glassnet import kernels
 from glassnet.backend import xp
 from glassnet.config import config
 from glassnet.errors import GlassnetValueError, ShapeError
-from glassnet.ops.dense import ACTIVATIONS, activation_backward_graph
+from glassnet.ops.dense import ACTIVATION_GRADS, ACTIVATIONS, activation_backward_graph
 from glassnet.ops.windows import (
     check_image,
     from_nhwc,
@@ -204,11 +206,9 @@ class Conv2DFunction(Function):
         g = xp.ascontiguousarray(to_nhwc(gy.data, self.data_format))
         if self.activation is not None:  # dL/dz = dL/da f'(z) in one pass, from the output a
             a = xp.ascontiguousarray(to_nhwc(self.output().data, self.data_format))
-            row = a.shape[2] * a.shape[3]  # one image row: OW x filters
-            # (the pass's column sums are not used: dL/db is the GEMV below, as without the
-            # activation, so that fit gives the same bits whether or not layers record z)
-            gz, _ = ACTIVATIONS[self.activation][1](g.reshape(-1, row), a.reshape(-1, row))
-            g = gz.reshape(g.shape)
+            # (dL/db is the GEMV below, as without the activation, so that fit gives the same
+            # bits whether or not layers record z)
+            g = ACTIVATION_GRADS[self.activation](g, a)
         if self.lowering == "banded":
             gx, gw = self._backward_banded(g, w.data, x.requires_grad, w.requires_grad)
         else:
@@ -365,9 +365,14 @@ class Conv2DFunction(Function):
         gx = None
         if need_x:
             grows = (g @ self.band.T).reshape(n, oh, tiles, kh, tin, cin)
+            step = tile * s_w
+            band_col2im = _fused("band_col2im", g, w)
+            if band_col2im is not None:  # one pass, same additions in the same order
+                gx = xp.empty(self.in_shape, dtype=g.dtype)
+                band_col2im(grows, gx, s_h, d_h, step, pad_h[0], pad_w[0])
+                return gx, gw
             # tile t's column p is padded column t*step + p; cut p into chunks of one step,
             # so that chunk k of every tile is added at once into column block t + k
-            step = tile * s_w
             chunks = -(-tin // step)
             blocks = max(tiles + chunks - 1, -(-(width + sum(pad_w)) // step))
             gpad = xp.zeros((n, h + sum(pad_h), blocks, step, cin), dtype=g.dtype)

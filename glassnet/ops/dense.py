@@ -97,6 +97,16 @@ def _fused_backward(kernel_name, ga, a):
     return gz, gb
 
 
+def _fused_grad(kernel_name, ga, a):
+    """The kernel's dL/dz alone (no column sums) in one pass, or None when it does not apply."""
+    fused = kernels.get("elementwise", kernel_name)
+    if fused is None or not _kernel_arrays(ga, a):
+        return None
+    gz = xp.empty_like(a)
+    fused(ga, a, gz, a.dtype.type(1))
+    return gz
+
+
 def _sigmoid_forward(z, bias):
     """z <- z + bias; a = 1 / (1 + e^-z), written over z (NumPy: three passes after the add)."""
     fused = _fused_forward("bias_sigmoid", z, bias)
@@ -114,6 +124,12 @@ def _sigmoid_backward(ga, a):
         return fused
     gz = ga * a * (1 - a)
     return gz, gz.sum(axis=0)
+
+
+def _sigmoid_grad(ga, a):
+    """dL/dz = dL/da a (1 - a) alone (for callers that sum the bias gradient themselves)."""
+    fused = _fused_grad("sigmoid_grad", ga, a)
+    return fused if fused is not None else ga * a * (1 - a)
 
 
 def _relu_forward(z, bias):
@@ -135,6 +151,12 @@ def _relu_backward(ga, a):
     return gz, gz.sum(axis=0)
 
 
+def _relu_grad(ga, a):
+    """dL/dz = dL/da where a > 0 (else 0) alone."""
+    fused = _fused_grad("relu_grad", ga, a)
+    return fused if fused is not None else xp.multiply(ga, a > 0, dtype=ga.dtype)
+
+
 def activation_backward_graph(activation, ga, a):
     """dL/dz = dL/da f'(z) from the output a, as differentiable Tensor ops (create_graph):
     a (1 - a) for the sigmoid, [a > 0] for the ReLU."""
@@ -148,6 +170,9 @@ ACTIVATIONS = {
     "sigmoid": (_sigmoid_forward, _sigmoid_backward, sigmoid),
     "relu": (_relu_forward, _relu_backward, relu),
 }
+# activation name -> dL/dz from dL/da and a, without the column sums (Conv2D's fused
+# activations: their bias gradient is a GEMV over all pixels)
+ACTIVATION_GRADS = {"sigmoid": _sigmoid_grad, "relu": _relu_grad}
 
 
 class DenseActivationFunction(Function):

@@ -66,6 +66,39 @@ def test_conv2d_im2col_forward_backward(dtype, xs, ws, kw):
         assert kernels.get("conv", "im2col")._parallel is not None
 
 
+BANDED_CASES = [
+    ((3, 28, 28, 1), (5, 5, 1, 6), {"padding": "same"}, None),  # LeNet's first convolution
+    ((3, 14, 14, 6), (5, 5, 6, 16), {}, None),  # LeNet's second
+    ((2, 11, 10, 3), (3, 3, 3, 4), {"strides": (2, 3), "padding": "same"}, 2),
+    ((2, 11, 13, 2), (3, 2, 2, 4), {"dilation_rate": (2, 3)}, 5),
+    ((2, 9, 9, 2), (3, 3, 2, 3), {"padding": "same"}, 1),  # T = 1: im2col's matrices
+    ((2, 2, 9, 9), (3, 3, 2, 3), {"data_format": "channels_first"}, 7),  # T = OW
+    ((64, 28, 28, 1), (5, 5, 1, 6), {"padding": "same"}, None),  # parallel size
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xs,ws,kw,tile", BANDED_CASES)
+def test_conv2d_banded_backward_bit_identical(dtype, xs, ws, kw, tile):
+    """The fused band_col2im adds dL/dX back in the reference's order: the same bits."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(xs).astype(dtype)
+    w = rng.standard_normal(ws).astype(dtype)
+
+    def run():
+        xt, wt = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+        y = Conv2DFunction(lowering="banded", tile=tile, **kw)(xt, wt)
+        y.backward(Tensor(np.random.default_rng(1).standard_normal(y.shape).astype(dtype)))
+        return y.data, xt.grad.data, wt.grad.data
+
+    ref, fused = _both(run)
+    for a, c in zip(ref, fused, strict=True):
+        np.testing.assert_array_equal(c, a)
+    fused_kernel = kernels.get("conv", "band_col2im")  # it ran, for this dtype
+    assert any(str(sig[0].dtype) == np.dtype(dtype).name for build in (
+        fused_kernel._serial, fused_kernel._parallel) for sig in build.overloads)
+
+
 POOL_CASES = [
     ((4, 8, 8, 3), {"pool_size": 2}),
     ((4, 13, 13, 5), {"pool_size": 2}),  # cropped windows
@@ -73,6 +106,9 @@ POOL_CASES = [
     ((2, 9, 7, 3), {"pool_size": 3, "strides": 1}),  # overlapping windows
     ((3, 4, 10, 10), {"pool_size": 2, "data_format": "channels_first"}),
     ((16, 30, 30, 32), {"pool_size": 2}),  # parallel size
+    ((6, 28, 28, 6), {"pool_size": 2}),  # LeNet's first pooling: 2x2 kernels, 6 channels
+    ((5, 13, 11, 64), {"pool_size": 2}),  # 2x2 kernels, a cropped last row and column
+    ((3, 8, 8, 3), {"pool_size": 2, "strides": 1}),  # 2x2 overlapping: the general kernel
     ((8, 13, 13, 16), {"pool_size": 3, "strides": 2, "padding": "same"}),
 ]
 
@@ -97,11 +133,12 @@ def test_pooling_forward_backward_bit_identical(dtype, fn, shape, kw):
     np.testing.assert_array_equal(g1, g0)
 
 
-@pytest.mark.parametrize("kw", [{"pool_size": 2}, {"pool_size": 3, "strides": 2,
-                                                   "padding": "same"}])
-def test_max_pool_nan_and_padding_rules(kw):
-    x = np.random.default_rng(0).standard_normal((2, 8, 8, 3))
-    x[0, 1, 1, 0] = np.nan
+@pytest.mark.parametrize("size,kw", [(8, {"pool_size": 2}), (9, {"pool_size": 2}),
+                                     (8, {"pool_size": 3, "strides": 2, "padding": "same"})])
+def test_max_pool_nan_and_padding_rules(size, kw):
+    x = np.random.default_rng(0).standard_normal((2, size, size, 3))
+    x[0, 1, 1, 0] = np.nan  # NaN in a window's last column
+    x[0, 2, 4, 2] = np.nan  # NaN in a window's first column (the rules differ by tiling)
     x[1, :3, :3, 1] = -np.inf  # windows whose real cells are all -inf
 
     def run():
@@ -113,6 +150,36 @@ def test_max_pool_nan_and_padding_rules(kw):
     (y0, g0), (y1, g1) = _both(run)
     np.testing.assert_array_equal(y1, y0)
     np.testing.assert_array_equal(g1, g0)
+
+
+@pytest.mark.parametrize("size,two_by_two", [(8, True), (9, True), (9, False)])
+def test_max_pool_2x2_kernels_run_where_they_apply(size, two_by_two):
+    """Unpadded 2x2 windows at stride 2 take the 2x2 kernels (whatever the channel count);
+    'same' padding of an odd size takes the general one."""
+    x = Tensor(np.random.default_rng(0).standard_normal((2, size, size, 3)))
+    f = pooling.MaxPool2DFunction((2, 2), (2, 2), "valid" if two_by_two else "same",
+                                  "channels_last")
+    with using_config("accelerator", "auto"):
+        f(x)
+    assert f.two_by_two is two_by_two
+    expected = "max_pool_2x2_forward" if two_by_two else "max_pool_forward"
+    assert f.fused[0] is kernels.get("conv", expected)
+
+
+@pytest.mark.parametrize("size", [8, 9])
+def test_max_pool_2x2_double_backward(size):
+    x = np.random.default_rng(0).standard_normal((2, size, size, 4))
+
+    def run():
+        t = Tensor(x, requires_grad=True)
+        y = max_pool2d(t, pool_size=2)
+        (gx,) = gn.grad((y * y * y).sum(), [t], create_graph=True)
+        (ggx,) = gn.grad((gx * gx).sum(), [t])
+        return gx.data, ggx.data
+
+    (a0, b0), (a1, b1) = _both(run)
+    np.testing.assert_array_equal(a1, a0)
+    np.testing.assert_allclose(b1, b0, rtol=1e-13, atol=1e-13)
 
 
 @pytest.mark.parametrize("fn", [max_pool2d, avg_pool2d])
