@@ -86,28 +86,37 @@ def band_col2im(grows, gx, sh, dh, step, top, left):
 
     The additions run in the reference's order (kernel row a outermost, then the chunks of
     ``step`` columns of each tile), so the result has the same bits; the unpadding is the
-    bounds check.
+    bounds check. Each chunk is one contiguous run of (columns x channels) in both arrays.
     """
     n_images, height, width, channels = gx.shape
     oh, tiles, kh, tin = grows.shape[1], grows.shape[2], grows.shape[3], grows.shape[4]
     chunks = (tin + step - 1) // step
+    src = grows.reshape(n_images, oh, tiles, kh, tin * channels)
+    dst = gx.reshape(n_images, height, width * channels)
     for n in prange(n_images):
+        image = dst[n]
         for r in range(height):
-            for q in range(width):
-                for c in range(channels):
-                    gx[n, r, q, c] = 0.0
+            row = image[r]
+            for e in range(width * channels):
+                row[e] = 0.0
         for a in range(kh):
             for k in range(chunks):
                 for i in range(oh):
                     r = i * sh + a * dh - top
                     if r < 0 or r >= height:
                         continue
+                    row = image[r]
                     for t in range(tiles):
-                        for p in range(k * step, min((k + 1) * step, tin)):
-                            q = t * step + p - left
-                            if 0 <= q < width:
-                                for c in range(channels):
-                                    gx[n, r, q, c] += grows[n, i, t, a, p, c]
+                        q0 = t * step - left  # image column of the tile's padded column 0
+                        lo = max(k * step, -q0)
+                        hi = min((k + 1) * step, tin, width - q0)
+                        if hi <= lo:
+                            continue
+                        # views, so that the loop index is known non-negative (vector lanes)
+                        out = row[(q0 + lo) * channels : (q0 + hi) * channels]
+                        part = src[n, i, t, a, lo * channels : hi * channels]
+                        for e in range(out.shape[0]):
+                            out[e] += part[e]
 
 
 @kernel
@@ -212,14 +221,17 @@ def max_pool_2x2_forward(x, y, index, tiled):
                     x10 = x[n, 2 * i + 1, 2 * j, c]
                     x01 = x[n, 2 * i, 2 * j + 1, c]
                     x11 = x[n, 2 * i + 1, 2 * j + 1, c]
-                    c0 = x00 if (x00 >= x10 or x00 != x00) else x10
-                    c1 = x01 if (x01 >= x11 or x01 != x01) else x11
-                    m = c0 if (c0 >= c1 or c0 != c0) else c1
-                    left = c0 == m
-                    top = x00 == c0 if left else x01 == c1
-                    p = (0 if top else 2) + (0 if left else 1)
+                    # branch-free (ReLU outputs tie often): & and | instead of and/or,
+                    # the position as arithmetic on 0/1
+                    c0 = x00 if ((x00 >= x10) | (x00 != x00)) else x10
+                    c1 = x01 if ((x01 >= x11) | (x01 != x01)) else x11
+                    m = c0 if ((c0 >= c1) | (c0 != c0)) else c1
+                    left = np.int64(c0 == m)
+                    top = left * np.int64(x00 == c0) + (1 - left) * np.int64(x01 == c1)
+                    p = 3 - 2 * top - left
+                    cropped_nan = np.int64((m != m) & (not tiled))
                     y[n, i, j, c] = m
-                    index[n, i, j, c] = p if (tiled or m == m) else 3
+                    index[n, i, j, c] = p + cropped_nan * (3 - p)
 
 
 @kernel
