@@ -30,8 +30,9 @@ def test_conv_lowerings_follow_glassnet(gemm):
     assert all("banded" in p.name for p in lenet)
     assert sum("dX" in p.name for p in lenet) == 1  # the first layer's input is data
     first = next(p for p in lenet if p.name.startswith("conv1") and "fwd" in p.name)
-    # tiles of T = 4 output columns, each reading 4 + 5 - 1 = 8 input columns ('same' pads)
-    assert (first.m, first.k, first.n) == (128 * 28 * 7, 5 * 8 * 1, 4 * 6)
+    # tiles of T = 7 output columns (6 filters: 42 GEMM columns), each reading 7 + 5 - 1 = 11
+    # input columns ('same' pads)
+    assert (first.m, first.k, first.n) == (128 * 28 * 4, 5 * 11 * 1, 7 * 6)
     second = next(p for p in lenet if p.name.startswith("conv2") and "fwd" in p.name)
     assert (second.m, second.k, second.n) == (128 * 10 * 2, 5 * 9 * 6, 5 * 16)
     cifar = [p for p in gemm.workload_products("cifar") if p.name.startswith("conv")]

@@ -114,8 +114,10 @@ def test_banded_tiles_match_naive_loops(rng, tile, strides, padding, dilation, w
 
 
 def test_band_tile_rule_and_bad_tiles():
-    assert band_tile(28, 5) == 4 and band_tile(10, 5) == 5  # LeNet's two convolutions
+    assert band_tile(28, 5, 6) == 7 and band_tile(10, 5, 16) == 5  # LeNet's convolutions
+    assert band_tile(28, 5) == 4 and band_tile(28, 5, 8) == 4  # target kw - 1 (32 columns)
     assert band_tile(13, 3) == 1 and band_tile(30, 3) == 2 and band_tile(6, 5) == 3
+    assert band_tile(30, 3, 4) == 10 and band_tile(30, 3, 1) == 30  # 8, 32 columns wanted
     x, w = np.zeros((1, 6, 6, 1)), np.zeros((3, 3, 1, 2))
     with pytest.raises(GlassnetValueError, match="tile must divide the output width 4"):
         Conv2DFunction(lowering="banded", tile=3)(x, w)
