@@ -44,11 +44,12 @@ _FLOATS = (xp.float32, xp.float64)
 MIN_FUSED_CHANNELS = 16
 
 
-def _fused(name, x):
+def _fused(name, x, min_channels=None):
     """The kernel ``name`` of :mod:`glassnet.kernels.conv` when the accelerator is on, x is a
-    float32/float64 array and has at least ``MIN_FUSED_CHANNELS`` channels (NHWC), else None
-    (the NumPy reference runs)."""
-    if x.dtype.type not in _FLOATS or x.size == 0 or x.shape[3] < MIN_FUSED_CHANNELS:
+    float32/float64 array and has at least ``min_channels`` (default ``MIN_FUSED_CHANNELS``)
+    channels (NHWC), else None (the NumPy reference runs)."""
+    least = MIN_FUSED_CHANNELS if min_channels is None else min_channels
+    if x.dtype.type not in _FLOATS or x.size == 0 or x.shape[3] < least:
         return None
     return kernels.get("conv", name)
 
@@ -153,8 +154,8 @@ class MaxPool2DFunction(_Pool2D):
         x = to_nhwc(x, self.data_format)
         self.tiled = self._tiles(x)
         self.two_by_two = self._two_by_two(x)
-        if self.two_by_two and x.dtype.type in _FLOATS and x.size:
-            forward = kernels.get("conv", "max_pool_2x2_forward")  # any channel count
+        if self.two_by_two:  # the 2x2 kernels run at any channel count
+            forward = _fused("max_pool_2x2_forward", x, min_channels=1)
         else:
             forward = _fused("max_pool_forward", x)
         if forward is not None:
