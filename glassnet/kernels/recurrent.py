@@ -6,6 +6,12 @@ BLAS. Between two GEMMs, a step's element-wise work is a dozen NumPy passes over
 arrays; here it is one pass, in parallel over the batch rows (``prange`` over rows: each row
 is independent, nothing is reduced across them). Arrays are C-contiguous, one step's slices.
 
+The LSTM also runs whole sequences (``lstm_forward_sequence``, ``lstm_backward_sequence``):
+each block of batch rows runs all its timesteps, its recurrent GEMMs included (NumPy's own
+GEMM called from the kernel, :mod:`glassnet.kernels.blas`), so the batch is split over the
+cores once per sequence rather than twice per step. The GEMMs of a block give the same
+products up to float rounding (a GEMM's bits can depend on its row count).
+
 LSTM (default activations only: sigmoid gates, tanh), with z = zx + h_{t-1} U (gates i f c o
 side by side, (N, 4u)), exactly the reference's arithmetic::
 
@@ -44,12 +50,14 @@ a subnormal.
 
 import numpy as np
 from llvmlite import ir
-from numba import prange, types
+from numba import njit, prange, types
 from numba.extending import intrinsic, overload
 
 from glassnet.kernels import kernel
+from glassnet.kernels.blas import NO_TRANS, ROW_MAJOR, gemm
 
-__all__ = ["vexp", "vtanh", "lstm_forward_step", "lstm_backward_step", "gru_forward_step",
+__all__ = ["vexp", "vtanh", "lstm_forward_step", "lstm_backward_step", "lstm_forward_sequence",
+           "lstm_backward_sequence", "gru_forward_step",
            "gru_backward_step", "gru_forward_gates", "gru_forward_candidate",
            "gru_backward_candidate", "gru_backward_reset"]
 
@@ -170,6 +178,49 @@ step_kernel = kernel(min_parallel_size=STEP_PARALLEL_SIZE)
 
 # Each kernel walks a row's gate blocks through 1-D views (one per line: see kernels.kernel),
 # which LLVM vectorizes; indexing the 2-D arrays directly would not be.
+@njit(inline="always", error_model="numpy")
+def _lstm_forward_row(zx, rec, c_prev, h_prev, m, acts, c, tc, h, one, two, r, u, masked):
+    """Row r of :func:`lstm_forward_step` (u units; ``masked``: m holds the step's mask)."""
+    zi = zx[r, :u]
+    zf = zx[r, u:2 * u]
+    zg = zx[r, 2 * u:3 * u]
+    zo = zx[r, 3 * u:]
+    ri = rec[r, :u]
+    rf = rec[r, u:2 * u]
+    rg = rec[r, 2 * u:3 * u]
+    ro = rec[r, 3 * u:]
+    ai = acts[r, :u]
+    af = acts[r, u:2 * u]
+    ag = acts[r, 2 * u:3 * u]
+    ao = acts[r, 3 * u:]
+    cp_r = c_prev[r]
+    hp_r = h_prev[r]
+    c_r = c[r]
+    tc_r = tc[r]
+    h_r = h[r]
+    mv = m[r] if masked else one
+    for j in range(u):
+        a_i = one / (vexp(-(zi[j] + ri[j])) + one)
+        a_f = one / (vexp(-(zf[j] + rf[j])) + one)
+        a_g = two * (one / (vexp((zg[j] + rg[j]) * -two) + one)) - one
+        a_o = one / (vexp(-(zo[j] + ro[j])) + one)
+        cp = cp_r[j]
+        cv = a_f * cp + a_i * a_g
+        t = two * (one / (vexp(cv * -two) + one)) - one
+        hv = a_o * t
+        if masked:
+            hp = hp_r[j]
+            cv = (cv - cp) * mv + cp
+            hv = (hv - hp) * mv + hp
+        ai[j] = a_i
+        af[j] = a_f
+        ag[j] = a_g
+        ao[j] = a_o
+        c_r[j] = cv
+        tc_r[j] = t
+        h_r[j] = hv
+
+
 @step_kernel
 def lstm_forward_step(zx, rec, c_prev, h_prev, m, acts, c, tc, h, one, two):
     """One LSTM step: acts = [i f g o] (N, 4u), c, tc = tanh(c), h from z = zx + rec.
@@ -181,44 +232,55 @@ def lstm_forward_step(zx, rec, c_prev, h_prev, m, acts, c, tc, h, one, two):
     u = k // 4
     masked = m.size > 0
     for r in prange(n):
-        zi = zx[r, :u]
-        zf = zx[r, u:2 * u]
-        zg = zx[r, 2 * u:3 * u]
-        zo = zx[r, 3 * u:]
-        ri = rec[r, :u]
-        rf = rec[r, u:2 * u]
-        rg = rec[r, 2 * u:3 * u]
-        ro = rec[r, 3 * u:]
-        ai = acts[r, :u]
-        af = acts[r, u:2 * u]
-        ag = acts[r, 2 * u:3 * u]
-        ao = acts[r, 3 * u:]
-        cp_r = c_prev[r]
-        hp_r = h_prev[r]
-        c_r = c[r]
-        tc_r = tc[r]
-        h_r = h[r]
-        mv = m[r] if masked else one
-        for j in range(u):
-            a_i = one / (vexp(-(zi[j] + ri[j])) + one)
-            a_f = one / (vexp(-(zf[j] + rf[j])) + one)
-            a_g = two * (one / (vexp((zg[j] + rg[j]) * -two) + one)) - one
-            a_o = one / (vexp(-(zo[j] + ro[j])) + one)
-            cp = cp_r[j]
-            cv = a_f * cp + a_i * a_g
-            t = two * (one / (vexp(cv * -two) + one)) - one
-            hv = a_o * t
-            if masked:
-                hp = hp_r[j]
-                cv = (cv - cp) * mv + cp
-                hv = (hv - hp) * mv + hp
-            ai[j] = a_i
-            af[j] = a_f
-            ag[j] = a_g
-            ao[j] = a_o
-            c_r[j] = cv
-            tc_r[j] = t
-            h_r[j] = hv
+        _lstm_forward_row(zx, rec, c_prev, h_prev, m, acts, c, tc, h, one, two, r, u, masked)
+
+
+@njit(inline="always", error_model="numpy")
+def _lstm_backward_row(g, carry, dseq, m, dc, acts, c_prev, tc, dz, one, r, u, masked, seq):
+    """Row r of :func:`lstm_backward_step`."""
+    g_r = g[r]
+    carry_r = carry[r]
+    dseq_r = dseq[r]
+    dc_r = dc[r]
+    ai = acts[r, :u]
+    af = acts[r, u:2 * u]
+    ag = acts[r, 2 * u:3 * u]
+    ao = acts[r, 3 * u:]
+    cp_r = c_prev[r]
+    tc_r = tc[r]
+    di = dz[r, :u]
+    df = dz[r, u:2 * u]
+    dg = dz[r, 2 * u:3 * u]
+    do = dz[r, 3 * u:]
+    mv = m[r] if masked else one
+    keep = one - mv
+    for j in range(u):
+        dh = g_r[j]
+        if masked:
+            dh = dh + carry_r[j]
+        if seq:
+            dh = dh + dseq_r[j]
+        dcv = dc_r[j]
+        cc = dcv
+        if masked:
+            carry_r[j] = dh * keep
+            cc = dcv * keep
+            dh = dh * mv
+            dcv = dcv * mv
+        a_i = ai[j]
+        a_f = af[j]
+        a_g = ag[j]
+        a_o = ao[j]
+        t = tc_r[j]
+        do[j] = dh * t * ((one - a_o) * a_o)
+        dcv = dcv + (one - t * t) * a_o * dh
+        di[j] = dcv * a_g * ((one - a_i) * a_i)
+        df[j] = dcv * cp_r[j] * ((one - a_f) * a_f)
+        dg[j] = dcv * a_i * (one - a_g * a_g)
+        dcv = dcv * a_f
+        if masked:
+            dcv = dcv + cc
+        dc_r[j] = dcv
 
 
 @step_kernel
@@ -236,49 +298,84 @@ def lstm_backward_step(g, carry, dseq, m, dc, acts, c_prev, tc, dz, one):
     masked = m.size > 0
     seq = dseq.shape[1] > 0
     for r in prange(n):
-        g_r = g[r]
-        carry_r = carry[r]
-        dseq_r = dseq[r]
-        dc_r = dc[r]
-        ai = acts[r, :u]
-        af = acts[r, u:2 * u]
-        ag = acts[r, 2 * u:3 * u]
-        ao = acts[r, 3 * u:]
-        cp_r = c_prev[r]
-        tc_r = tc[r]
-        di = dz[r, :u]
-        df = dz[r, u:2 * u]
-        dg = dz[r, 2 * u:3 * u]
-        do = dz[r, 3 * u:]
-        mv = m[r] if masked else one
-        keep = one - mv
-        for j in range(u):
-            dh = g_r[j]
-            if masked:
-                dh = dh + carry_r[j]
-            if seq:
-                dh = dh + dseq_r[j]
-            dcv = dc_r[j]
-            cc = dcv
-            if masked:
-                carry_r[j] = dh * keep
-                cc = dcv * keep
-                dh = dh * mv
-                dcv = dcv * mv
-            a_i = ai[j]
-            a_f = af[j]
-            a_g = ag[j]
-            a_o = ao[j]
-            t = tc_r[j]
-            do[j] = dh * t * ((one - a_o) * a_o)
-            dcv = dcv + (one - t * t) * a_o * dh
-            di[j] = dcv * a_g * ((one - a_i) * a_i)
-            df[j] = dcv * cp_r[j] * ((one - a_f) * a_f)
-            dg[j] = dcv * a_i * (one - a_g * a_g)
-            dcv = dcv * a_f
-            if masked:
-                dcv = dcv + cc
-            dc_r[j] = dcv
+        _lstm_backward_row(g, carry, dseq, m, dc, acts, c_prev, tc, dz, one, r, u, masked, seq)
+
+
+# Whole sequences by row blocks. Row r of h_t depends only on row r of h_{t-1} (and dh alike),
+# so a block of batch rows can run all its timesteps, GEMMs included, without waiting for the
+# other blocks: one parallel region per sequence instead of two per step, and no BLAS thread
+# pool spinning beside numba's (kernels.blas: NumPy's own GEMM, held at one thread meanwhile).
+# The blocks (``block`` rows: kernels.blas.block_rows) depend on the shape and the machine's
+# core count, not on set_num_threads, so results do not depend on the thread count.
+sequence_kernel = kernel(min_parallel_size=1 << 12)
+
+
+@sequence_kernel
+def lstm_forward_sequence(zs, u, hs, cs, tcs, acts, m, rec, gemm_at, block, one, two):
+    """All T steps of :func:`lstm_forward_step`, with rec = h_{t-1} U computed per row block.
+
+    ``zs`` (T, N, 4u) input projections; ``u`` (units, 4u) the recurrent kernel; ``hs``, ``cs``
+    (T+1, N, units) with the initial state in [0]; ``tcs`` (T, N, units); ``acts`` (T, N, 4u);
+    ``m`` (T, N) 0/1 mask or (T, 0); ``rec`` (N, 4u) scratch; ``gemm_at``: the address of the
+    dtype's GEMM (:func:`glassnet.kernels.blas.gemm_address`), run inside
+    :func:`glassnet.kernels.blas.one_thread`; ``block``: rows per block. All C-contiguous, one
+    dtype.
+    """
+    t, n, k = zs.shape
+    units = k // 4
+    masked = m.shape[1] > 0
+    size = zs.itemsize
+    for b in prange((n + block - 1) // block):
+        lo = b * block
+        rows = min(n, lo + block) - lo
+        for s in range(t):
+            gemm(gemm_at, ROW_MAJOR, NO_TRANS, NO_TRANS, rows, k, units, one,
+                 hs.ctypes.data + size * (s * n + lo) * units, units, u.ctypes.data, k,
+                 one - one, rec.ctypes.data + size * lo * k, k)
+            zx = zs[s]
+            c_prev = cs[s]
+            h_prev = hs[s]
+            m_s = m[s]
+            a_s = acts[s]
+            c = cs[s + 1]
+            tc = tcs[s]
+            h = hs[s + 1]
+            for r in range(lo, lo + rows):
+                _lstm_forward_row(zx, rec, c_prev, h_prev, m_s, a_s, c, tc, h, one, two, r,
+                                  units, masked)
+
+
+@sequence_kernel
+def lstm_backward_sequence(g, carry, dseq, m, dc, acts, cs, tcs, dz, ut, gemm_at, block, one):
+    """All T steps of :func:`lstm_backward_step` in reverse, with g <- dz_t U^T per row block.
+
+    ``g`` (N, units): dL/dh_T in, dL/dh_0 out (without the mask's carry, which stays in
+    ``carry``, (N, units) or (N, 0)); ``dseq`` (T, N, units) output gradients or (T, N, 0);
+    ``m`` (T, N) or (T, 0); ``dc`` (N, units) in/out; ``acts`` (T, N, 4u); ``cs`` (T+1, N,
+    units); ``tcs`` (T, N, units); ``dz`` (T, N, 4u) out; ``ut`` (4u, units): U^T; ``gemm_at``,
+    ``block`` as in :func:`lstm_forward_sequence`.
+    """
+    t, n, k = dz.shape
+    units = k // 4
+    masked = m.shape[1] > 0
+    seq = dseq.shape[2] > 0
+    size = dz.itemsize
+    for b in prange((n + block - 1) // block):
+        lo = b * block
+        rows = min(n, lo + block) - lo
+        for s in range(t - 1, -1, -1):
+            dseq_s = dseq[s]
+            m_s = m[s]
+            a_s = acts[s]
+            c_prev = cs[s]
+            tc = tcs[s]
+            dz_s = dz[s]
+            for r in range(lo, lo + rows):
+                _lstm_backward_row(g, carry, dseq_s, m_s, dc, a_s, c_prev, tc, dz_s, one, r,
+                                   units, masked, seq)
+            gemm(gemm_at, ROW_MAJOR, NO_TRANS, NO_TRANS, rows, units, k, one,
+                 dz.ctypes.data + size * (s * n + lo) * k, k, ut.ctypes.data, units,
+                 one - one, g.ctypes.data + size * lo * units, units)
 
 
 # ------------------------------------------------------------------------ GRU

@@ -113,7 +113,7 @@ class GRUFunction(_Recurrent):
             dzh = xp.empty_like(gates)
             ut = xp.ascontiguousarray(u.T)
             for s in range(t - 1, -1, -1):
-                step(g, res, carry, dseq(s), self._step_mask(s, empty), gates[s], aux[s], hs[s],
+                step(g, res, carry, dseq[s], self._step_mask(s, empty), gates[s], aux[s], hs[s],
                      dzx[s], dzh[s], cast(1.0))
                 xp.matmul(dzh[s], ut, out=g)
         else:
@@ -122,7 +122,7 @@ class GRUFunction(_Recurrent):
             u_h_t = xp.ascontiguousarray(u[:, 2 * units:].T)
             drh = xp.empty_like(g)
             for s in range(t - 1, -1, -1):
-                step_candidate(g, res, carry, dseq(s), self._step_mask(s, empty), gates[s],
+                step_candidate(g, res, carry, dseq[s], self._step_mask(s, empty), gates[s],
                                hs[s], dzx[s], cast(1.0))
                 xp.matmul(dzx[s, :, 2 * units:], u_h_t, out=drh)
                 step_reset(drh, gates[s], hs[s], dzx[s], res, cast(1.0))

@@ -41,8 +41,13 @@ With the optional accelerator (``glassnet.kernels``, numba), the default activat
 sigmoid) and float32/float64 arrays of one dtype, the element-wise work of each LSTM/GRU step
 runs as one fused pass over the batch rows (:mod:`glassnet.kernels.recurrent`: the same
 arithmetic in the same order, so the same results up to the ulps of exp and tanh); the GEMMs
-are the same. The gates are then kept side by side, (T, N, k*u), instead of gate-major. The
-GRU lives in :mod:`glassnet.ops.gru` (re-exported here).
+are the same. The gates are then kept side by side, (T, N, k*u), instead of gate-major. Where
+NumPy's bundled OpenBLAS is found (:mod:`glassnet.kernels.blas`), the LSTM runs each block of
+batch rows through all its timesteps in one kernel, recurrent GEMMs included, and its input
+and weight-gradient GEMMs by row blocks in numba's threads too, OpenBLAS held at one thread
+meanwhile (its own threads stay asleep); results agree with the per-step path to float
+rounding and do not depend on the thread count. The GRU lives in :mod:`glassnet.ops.gru`
+(re-exported here).
 """
 
 from glassnet import kernels
@@ -82,6 +87,18 @@ def _step_kernels(op, names, *arrays):
         return None
     found = [kernels.get("recurrent", name) for name in names]
     return None if found[0] is None else found
+
+
+def _sequence_kernels(names, dtype):
+    """The whole-sequence kernels ``names``, the module :mod:`glassnet.kernels.blas` and the
+    address of NumPy's GEMM for ``dtype``; None where that BLAS is not found (per-step path).
+    Only called once the step kernels were found (so numba is there)."""
+    from glassnet.kernels import blas
+
+    gemm_at = blas.gemm_address(dtype)
+    if gemm_at is None:
+        return None
+    return (*(kernels.get("recurrent", name) for name in names), blas, gemm_at)
 
 
 # ------------------------------------------------------------------------ shared machinery
@@ -139,8 +156,18 @@ class _Recurrent(Function):
                                  f"({n}, {t}) (batch, timesteps), got {mask.shape}")
             mask = mask[:, ::-1] if self.go_backwards else mask
             self.m = xp.ascontiguousarray(mask.T, dtype=x.dtype)[:, :, None]
-        zx = self.x2 @ w if b is None else self.x1 @ xp.concatenate([w, b[None]])
+        matmul = self._matmul()
+        zx = matmul(self.x2, w) if b is None else matmul(self.x1, xp.concatenate([w, b[None]]))
         return zx.reshape(t, n, w.shape[1])
+
+    def _matmul(self):
+        """The GEMM of the input projection and weight gradients: with whole-sequence kernels
+        :func:`glassnet.kernels.blas.matmul` (numba's threads, BLAS at one), else NumPy's."""
+        if getattr(self, "sequence", None) is None:
+            return xp.matmul
+        from glassnet.kernels import blas
+
+        return blas.matmul
 
     def _carry(self, new, previous, s):
         """Masked steps keep the previous state: new <- previous + m_t (new - previous)."""
@@ -162,17 +189,23 @@ class _Recurrent(Function):
         """Step s's 0/1 mask (N,) for a kernel, or ``empty`` (a size-0 array) without a mask."""
         return empty if self.m is None else self.m[s, :, 0]
 
+    def _sequence_mask(self, t, n):
+        """The (T, N) 0/1 mask of a whole-sequence kernel, (T, 0) without a mask."""
+        if self.m is None:
+            return xp.empty((t, 0), dtype=self.x1.dtype)
+        return xp.ascontiguousarray(self.m[:, :, 0])
+
     def _fused_grads(self, gy, gh, dtype):
-        """Kernel path: dL/dh_T (a new array); a function of s giving step s's output gradient
-        (N, u), (N, 0) without return_sequences; the masked steps' carry, zeros (N, u) with a
-        mask, else (N, 0)."""
+        """Kernel path: dL/dh_T (a new array); the output gradients (T, N, u), (T, N, 0)
+        without return_sequences; the masked steps' carry, zeros (N, u) with a mask, else
+        (N, 0). All C-contiguous in ``dtype``."""
         dh, dseq = self._seq_grad(gy, gh)
         dh = xp.array(dh, dtype=dtype)
-        empty = xp.empty((dh.shape[0], 0), dtype=dtype)
-        carry = empty if self.m is None else xp.zeros_like(dh)
+        carry = xp.empty((dh.shape[0], 0), dtype=dtype) if self.m is None else xp.zeros_like(dh)
         if dseq is None:
-            return dh, lambda s: empty, carry
-        return dh, xp.ascontiguousarray(dseq, dtype=dtype).__getitem__, carry
+            steps = self.x1.shape[0] // dh.shape[0]
+            return dh, xp.empty((steps, dh.shape[0], 0), dtype=dtype), carry
+        return dh, xp.ascontiguousarray(dseq, dtype=dtype), carry
 
     def _outputs(self, hs):
         """(sequence or last output, last state) from hs (T+1, N, u) with hs[0] = h0."""
@@ -193,18 +226,19 @@ class _Recurrent(Function):
         t, n, k = dzx.shape
         dzx2 = dzx.reshape(t * n, k)
         gx = gw = gu = gb = None
+        matmul = self._matmul()
         if x.requires_grad:
-            gx = (dzx2 @ w.T).reshape(t, n, -1).transpose(1, 0, 2)
+            gx = matmul(dzx2, w.T).reshape(t, n, -1).transpose(1, 0, 2)
             gx = Tensor(gx[:, ::-1] if self.go_backwards else gx)
         if dzx is dzh and b_shape == (k,) and all(v.requires_grad for v in self.inputs[1:4]):
             # one GEMM for all three: [X 1 H_prev]^T dZ = [dW; db; dU]
             f = self.x2.shape[1]
-            grads = xp.concatenate([self.x1, hprev.reshape(t * n, -1)], axis=1).T @ dzx2
+            grads = matmul(xp.concatenate([self.x1, hprev.reshape(t * n, -1)], axis=1).T, dzx2)
             return gx, Tensor(grads[:f]), Tensor(grads[f + 1:]), Tensor(grads[f])
         if wt.requires_grad:
-            gw = Tensor(self.x2.T @ dzx2)
+            gw = Tensor(matmul(self.x2.T, dzx2))
         if ut.requires_grad:
-            gu = Tensor(hprev.reshape(t * n, -1).T @ dzh.reshape(t * n, k))
+            gu = Tensor(matmul(hprev.reshape(t * n, -1).T, dzh.reshape(t * n, k)))
         if self.inputs[3].requires_grad:
             ones = xp.ones(t * n, dtype=dzx2.dtype)  # column sums as a GEMV (faster than .sum)
             gb = ones @ dzx2
@@ -267,6 +301,10 @@ class LSTMFunction(_Recurrent):
         units = self._check(x, w, u)
         self.kernels = _step_kernels(self, ("lstm_forward_step", "lstm_backward_step"),
                                      x, w, u, b, h0, c0)
+        self.sequence = None
+        if self.kernels is not None and units > 0 and x.shape[0] > 0:
+            self.sequence = _sequence_kernels(("lstm_forward_sequence", "lstm_backward_sequence"),
+                                              x.dtype)
         if self.kernels is not None:
             return self._forward_fused(x, w, u, b, h0, c0)
         # Default activations: one pass of 1 / (1 + e^(-z)) over all four gates, with
@@ -329,10 +367,16 @@ class LSTMFunction(_Recurrent):
         hs[0], cs[0] = h0, c0
         rec = xp.empty((n, k), dtype=zs.dtype)
         cast, empty = zs.dtype.type, xp.empty(0, dtype=zs.dtype)
-        for s in range(t):
-            xp.matmul(hs[s], u, out=rec)
-            step(zs[s], rec, cs[s], hs[s], self._step_mask(s, empty), acts[s], cs[s + 1],
-                 tcs[s], hs[s + 1], cast(1.0), cast(2.0))
+        if self.sequence is not None:  # all steps in one kernel, GEMMs by row blocks
+            run, blas, gemm_at = self.sequence[0], *self.sequence[2:]
+            with blas.one_thread():
+                run(zs, xp.ascontiguousarray(u), hs, cs, tcs, acts, self._sequence_mask(t, n),
+                    rec, gemm_at, blas.block_rows(n, 32), cast(1.0), cast(2.0))
+        else:
+            for s in range(t):
+                xp.matmul(hs[s], u, out=rec)
+                step(zs[s], rec, cs[s], hs[s], self._step_mask(s, empty), acts[s], cs[s + 1],
+                     tcs[s], hs[s + 1], cast(1.0), cast(2.0))
         self.acts, self.hs, self.cs, self.tcs = acts, hs, cs, tcs
         y, h = self._outputs(hs)
         return y, h, cs[-1]
@@ -346,11 +390,17 @@ class LSTMFunction(_Recurrent):
         dc = xp.array(gc.data, dtype=acts.dtype)
         cast, empty = acts.dtype.type, xp.empty(0, dtype=acts.dtype)
         dz = xp.empty_like(acts)
-        ut = xp.ascontiguousarray(u.T)
-        for s in range(t - 1, -1, -1):
-            step(g, carry, dseq(s), self._step_mask(s, empty), dc, acts[s], cs[s], tcs[s],
-                 dz[s], cast(1.0))
-            xp.matmul(dz[s], ut, out=g)  # dL/dh_{t-1}
+        if self.sequence is not None:
+            run, blas, gemm_at = self.sequence[1], *self.sequence[2:]
+            with blas.one_thread():
+                run(g, carry, dseq, self._sequence_mask(t, n), dc, acts, cs, tcs, dz,
+                    xp.ascontiguousarray(u.T), gemm_at, blas.block_rows(n, 32), cast(1.0))
+        else:
+            ut = xp.ascontiguousarray(u.T)
+            for s in range(t - 1, -1, -1):
+                step(g, carry, dseq[s], self._step_mask(s, empty), dc, acts[s], cs[s], tcs[s],
+                     dz[s], cast(1.0))
+                xp.matmul(dz[s], ut, out=g)  # dL/dh_{t-1}
         if self.m is not None:
             g += carry
         gx, gw, gu, gb = self._weight_grads(dz, dz, self.hs[:-1], w, u, self.inputs[3].shape)

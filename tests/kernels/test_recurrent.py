@@ -5,8 +5,11 @@ Whole LSTM/GRU ops (forward over the sequence and backward through time) run twi
 and float64, with masks, return_sequences and go_backwards; the outputs, states and every
 gradient agree to a few ulps per step (the kernels do the reference's arithmetic in its
 order; only exp and tanh differ, by an ulp or two). The parallel build runs with the
-kernels' threshold lowered to 0; the serial build on small batches. A few ``fit`` steps of
-masked models agree as well, and the vector exp/tanh are checked against NumPy's.
+kernels' threshold lowered to 0; the serial build on small batches. Where NumPy's OpenBLAS is
+found, the LSTM runs whole sequences per row block (GEMMs inside the kernel): that path is
+also checked against the per-step kernels, and its bits against the thread count. A few
+``fit`` steps of masked models agree as well, and the vector exp/tanh are checked against
+NumPy's.
 """
 
 import numpy as np
@@ -17,6 +20,7 @@ pytest.importorskip("numba")
 import glassnet as gn  # noqa: E402
 from glassnet import kernels  # noqa: E402
 from glassnet.config import using_config  # noqa: E402
+from glassnet.kernels import blas  # noqa: E402
 from glassnet.kernels import recurrent as KR  # noqa: E402
 from glassnet.ops import recurrent as R  # noqa: E402
 from glassnet.tensor import Tensor  # noqa: E402
@@ -167,3 +171,60 @@ def test_vector_exp_and_tanh_are_within_a_few_ulps(dtype):
         big = np.array([-1000.0, 1000.0], dtype)
         apply(big, e[:2], t[:2])
     assert e[0] < np.finfo(dtype).tiny * 2 and np.isfinite(e[1]) and list(t[:2]) == [-1.0, 1.0]
+
+
+def _no_sequence_kernels(monkeypatch):
+    """The LSTM's per-step kernel path (what runs where NumPy's OpenBLAS is not found)."""
+    monkeypatch.setattr(R, "_sequence_kernels", lambda names, dtype: None)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_lstm_sequence_kernels_match_the_step_kernels(dtype, case, monkeypatch):
+    """Whole-sequence kernels (GEMMs by row blocks; 71 rows: uneven blocks) against the
+    per-step kernels and the reference."""
+    if blas.functions() is None:
+        pytest.skip("NumPy's bundled OpenBLAS was not found: only the per-step path exists")
+    options = dict(kind="lstm", dtype=dtype, n=71, **CASES[case])
+    ref = _run(accelerator="numpy", **options)
+    got = _run(accelerator="auto", **options)
+    with monkeypatch.context() as patch:
+        _no_sequence_kernels(patch)
+        per_step = _run(accelerator="auto", **options)
+    rtol, atol = TOL[dtype]
+    for r, g, p in zip(ref, got, per_step, strict=True):
+        for value in (g, p):
+            np.testing.assert_allclose(value, r, rtol=rtol, atol=atol * max(np.abs(r).max(), 1))
+
+
+def test_lstm_takes_the_sequence_kernels_where_numpys_openblas_is_found(monkeypatch):
+    x = np.ones((70, 3, 4), np.float32)
+    args = (x, np.zeros((4, 8), np.float32), np.zeros((2, 8), np.float32),
+            np.zeros(8, np.float32), np.zeros((70, 2), np.float32), np.zeros((70, 2), np.float32))
+    with using_config("accelerator", "auto"):
+        op = R.LSTMFunction()
+        op.forward(*args)
+        assert (op.sequence is not None) == (blas.functions() is not None)
+        _no_sequence_kernels(monkeypatch)
+        op = R.LSTMFunction()
+        op.forward(*args)
+        assert op.kernels is not None and op.sequence is None
+
+
+def test_lstm_results_do_not_depend_on_the_thread_count():
+    if blas._numba_pool_size() < 2:
+        pytest.skip("numba has one thread here")
+    before = kernels.get_num_threads()
+    fns = blas.functions()
+    blas_before = None if fns is None else fns.get_threads()
+    try:
+        runs = []
+        for threads in (1, 2):
+            kernels.set_num_threads(threads)
+            runs.append(_run("lstm", "auto", np.float32, 130, seq=True, mask=True))
+    finally:
+        kernels.set_num_threads(before)
+    for one, two in zip(*runs, strict=True):
+        np.testing.assert_array_equal(one, two)
+    if fns is not None:  # and OpenBLAS's own thread count is back
+        assert fns.get_threads() == blas_before
