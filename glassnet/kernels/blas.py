@@ -51,9 +51,7 @@ _found = None
 
 def _library_files():
     """NumPy's bundled OpenBLAS files (Linux and Windows wheels: numpy.libs; macOS: .dylibs)."""
-    import numpy
-
-    root = os.path.dirname(numpy.__file__)
+    root = os.path.dirname(np.__file__)
     paths = []
     for folder in (os.path.join(os.path.dirname(root), "numpy.libs"),
                    os.path.join(root, ".dylibs")):
@@ -143,9 +141,8 @@ def gemm(typingctx, address, order, trans_a, trans_b, m, n, k, alpha, a, lda, b,
     if (alpha not in (types.float32, types.float64) or beta != alpha
             or not isinstance(address, types.Integer)):
         return None
-    real = alpha
     c_types = (types.int32, types.int32, types.int32, types.int64, types.int64, types.int64,
-               real, types.voidptr, types.int64, types.voidptr, types.int64, real,
+               alpha, types.voidptr, types.int64, types.voidptr, types.int64, alpha,
                types.voidptr, types.int64)
     args = (address, order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     sig = types.void(*args)

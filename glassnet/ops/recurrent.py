@@ -189,7 +189,7 @@ class _Recurrent(Function):
         """Step s's 0/1 mask (N,) for a kernel, or ``empty`` (a size-0 array) without a mask."""
         return empty if self.m is None else self.m[s, :, 0]
 
-    def _sequence_mask(self, t, n):
+    def _sequence_mask(self, t):
         """The (T, N) 0/1 mask of a whole-sequence kernel, (T, 0) without a mask."""
         if self.m is None:
             return xp.empty((t, 0), dtype=self.x1.dtype)
@@ -369,9 +369,10 @@ class LSTMFunction(_Recurrent):
         cast, empty = zs.dtype.type, xp.empty(0, dtype=zs.dtype)
         if self.sequence is not None:  # all steps in one kernel, GEMMs by row blocks
             run, blas, gemm_at = self.sequence[0], *self.sequence[2:]
+            self.sequence_mask = self._sequence_mask(t)  # backward reuses it
             with blas.one_thread():
-                run(zs, xp.ascontiguousarray(u), hs, cs, tcs, acts, self._sequence_mask(t, n),
-                    rec, gemm_at, blas.block_rows(n, 32), cast(1.0), cast(2.0))
+                run(zs, xp.ascontiguousarray(u), hs, cs, tcs, acts, self.sequence_mask, rec,
+                    gemm_at, blas.block_rows(n, 32), cast(1.0), cast(2.0))
         else:
             for s in range(t):
                 xp.matmul(hs[s], u, out=rec)
@@ -393,7 +394,7 @@ class LSTMFunction(_Recurrent):
         if self.sequence is not None:
             run, blas, gemm_at = self.sequence[1], *self.sequence[2:]
             with blas.one_thread():
-                run(g, carry, dseq, self._sequence_mask(t, n), dc, acts, cs, tcs, dz,
+                run(g, carry, dseq, self.sequence_mask, dc, acts, cs, tcs, dz,
                     xp.ascontiguousarray(u.T), gemm_at, blas.block_rows(n, 32), cast(1.0))
         else:
             ut = xp.ascontiguousarray(u.T)

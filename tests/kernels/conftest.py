@@ -25,3 +25,13 @@ def parallel_from_min_parallel_size(monkeypatch):
     for k in list(kernels._kernels):
         if not k.name.startswith("recurrent.") and k.min_parallel_size > kernels.MIN_PARALLEL_SIZE:
             monkeypatch.setattr(k, "min_parallel_size", kernels.MIN_PARALLEL_SIZE)
+
+
+@pytest.fixture
+def kernel_threads():
+    """``kernels.set_num_threads`` for the test; the previous setting is restored after it."""
+    from glassnet import kernels
+
+    before = kernels.get_num_threads()
+    yield kernels.set_num_threads
+    kernels.set_num_threads(before)

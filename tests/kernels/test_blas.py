@@ -13,7 +13,6 @@ import pytest
 
 pytest.importorskip("numba")
 
-from glassnet import kernels  # noqa: E402
 from glassnet.kernels import blas  # noqa: E402
 
 
@@ -64,18 +63,14 @@ def test_matmul_matches_numpy(dtype, shape, layouts):
 
 
 @needs_blas
-def test_matmul_bits_do_not_depend_on_the_thread_count():
+def test_matmul_bits_do_not_depend_on_the_thread_count(kernel_threads):
     rng = np.random.default_rng(1)
     a = rng.standard_normal((517, 61)).astype(np.float32)
     b = rng.standard_normal((61, 93)).astype(np.float32)
-    before = kernels.get_num_threads()
-    try:
-        results = []
-        for threads in (1, 2):
-            kernels.set_num_threads(min(threads, blas._numba_pool_size()))
-            results.append((blas.matmul(a, b), blas.matmul(b.T, a.T)))
-    finally:
-        kernels.set_num_threads(before)
+    results = []
+    for threads in (1, 2):
+        kernel_threads(min(threads, blas._numba_pool_size()))
+        results.append((blas.matmul(a, b), blas.matmul(b.T, a.T)))
     for x, y in zip(*results, strict=True):
         np.testing.assert_array_equal(x, y)
 
@@ -93,42 +88,41 @@ def test_matmul_hands_other_arguments_to_numpy():
         blas.matmul(x, x)
 
 
-def test_block_rows_follow_the_pool_not_the_thread_setting():
+def test_block_rows_follow_the_pool_not_the_thread_setting(kernel_threads):
     pool = blas._numba_pool_size()
     assert blas.block_rows(128, 32) == max(32, -(-128 // pool))
     assert blas.block_rows(3, 16) == 16
-    before = kernels.get_num_threads()
-    try:
-        kernels.set_num_threads(1)
-        assert blas.block_rows(1000) == max(16, -(-1000 // pool))
-    finally:
-        kernels.set_num_threads(before)
+    kernel_threads(1)
+    assert blas.block_rows(1000) == max(16, -(-1000 // pool))
 
 
-@needs_blas
-def test_one_thread_holds_and_restores_openblas_threads():
+@pytest.fixture
+def openblas_at_two():
+    """NumPy's OpenBLAS at 2 threads for the test (its functions); restored after it."""
+    if blas.functions() is None:
+        pytest.skip("NumPy's bundled OpenBLAS was not found")
     fns = blas.functions()
     before = fns.get_threads()
     fns.set_threads(2)
-    try:
+    yield fns
+    fns.set_threads(before)
+
+
+def test_one_thread_holds_and_restores_openblas_threads(openblas_at_two):
+    fns = openblas_at_two
+    with blas.one_thread():
+        assert fns.get_threads() == 1
         with blas.one_thread():
             assert fns.get_threads() == 1
-            with blas.one_thread():
-                assert fns.get_threads() == 1
-            assert fns.get_threads() == 1
-        assert fns.get_threads() == 2
-        with pytest.raises(RuntimeError), blas.one_thread():
-            raise RuntimeError("inside")
-        assert fns.get_threads() == 2
-    finally:
-        fns.set_threads(before)
+        assert fns.get_threads() == 1
+    assert fns.get_threads() == 2
+    with pytest.raises(RuntimeError), blas.one_thread():
+        raise RuntimeError("inside")
+    assert fns.get_threads() == 2
 
 
-@needs_blas
-def test_one_thread_from_several_python_threads_restores_once():
-    fns = blas.functions()
-    before = fns.get_threads()
-    fns.set_threads(2)
+def test_one_thread_from_several_python_threads_restores_once(openblas_at_two):
+    fns = openblas_at_two
     inside = threading.Barrier(3)
     seen = []
 
@@ -138,12 +132,9 @@ def test_one_thread_from_several_python_threads_restores_once():
             seen.append(fns.get_threads())
             inside.wait()
 
-    try:
-        threads = [threading.Thread(target=work) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert seen == [1, 1, 1] and fns.get_threads() == 2
-    finally:
-        fns.set_threads(before)
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [1, 1, 1] and fns.get_threads() == 2

@@ -211,19 +211,15 @@ def test_lstm_takes_the_sequence_kernels_where_numpys_openblas_is_found(monkeypa
         assert op.kernels is not None and op.sequence is None
 
 
-def test_lstm_results_do_not_depend_on_the_thread_count():
+def test_lstm_results_do_not_depend_on_the_thread_count(kernel_threads):
     if blas._numba_pool_size() < 2:
         pytest.skip("numba has one thread here")
-    before = kernels.get_num_threads()
     fns = blas.functions()
     blas_before = None if fns is None else fns.get_threads()
-    try:
-        runs = []
-        for threads in (1, 2):
-            kernels.set_num_threads(threads)
-            runs.append(_run("lstm", "auto", np.float32, 130, seq=True, mask=True))
-    finally:
-        kernels.set_num_threads(before)
+    runs = []
+    for threads in (1, 2):
+        kernel_threads(threads)
+        runs.append(_run("lstm", "auto", np.float32, 130, seq=True, mask=True))
     for one, two in zip(*runs, strict=True):
         np.testing.assert_array_equal(one, two)
     if fns is not None:  # and OpenBLAS's own thread count is back
