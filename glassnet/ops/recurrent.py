@@ -163,11 +163,8 @@ class _Recurrent(Function):
     def _matmul(self):
         """The GEMM of the input projection and weight gradients: with whole-sequence kernels
         :func:`glassnet.kernels.blas.matmul` (numba's threads, BLAS at one), else NumPy's."""
-        if getattr(self, "sequence", None) is None:
-            return xp.matmul
-        from glassnet.kernels import blas
-
-        return blas.matmul
+        sequence = getattr(self, "sequence", None)  # (forward, backward, blas module, gemm)
+        return xp.matmul if sequence is None else sequence[2].matmul
 
     def _carry(self, new, previous, s):
         """Masked steps keep the previous state: new <- previous + m_t (new - previous)."""
