@@ -36,6 +36,7 @@ Rules of the house:
 
 import importlib
 import importlib.util
+import os
 import threading
 import time
 import types
@@ -50,9 +51,12 @@ ACCELERATORS = ("auto", "numba", "numpy")
 MIN_PARALLEL_SIZE = 1 << 14  # elements below which the serial build runs (thread start costs)
 
 _parallel_lock = threading.Lock()
+_start_lock = threading.Lock()
 _available = None
 _num_threads = None  # set_num_threads's choice, for every thread (numba's own is per thread)
 _kernels = []  # every Kernel made by @kernel, for compile_report()
+_started = False  # numba's thread pool started (by _numba)
+_forked = False  # in a child of os.fork() after the pool started: serial builds only
 
 
 def available():
@@ -114,24 +118,55 @@ def get(module, name):
 
 
 def _numba():
-    """numba, with its thread pool set to 'workqueue' unless the user chose another layer.
+    """numba, its thread pool started: libgomp with passive waiting unless the user chose.
 
-    Not libgomp ('omp', numba's default where it is found): its threads spin after each
-    parallel kernel and take the cores from OpenBLAS's threads (the seed MLP ran 2.8x slower at
-    2 threads). The layer is fixed when numba first starts its threads (the first parallel
-    kernel, ``set_num_threads`` or ``get_num_threads``), so every path here comes through this.
-    It changes no result, only how threads wait; ``_parallel_lock`` keeps workqueue from being
-    entered by two threads at once. The price: workqueue hands every parallel kernel to
-    sleeping threads (libgomp runs the first share on the calling thread), and on a 2-vCPU
-    Zen 5 VM waking them cost more than small kernels' work (Adam on 615 k parameters: 126 µs
-    serial, 270-300 µs parallel). A user's ``NUMBA_THREADING_LAYER`` (with, for libgomp,
-    ``OMP_WAIT_POLICY``) is honoured; the README's performance section gives both measured.
+    The layer is fixed when numba first starts its threads (the first parallel kernel,
+    ``set_num_threads`` or ``get_num_threads``), so every path here comes through this, and
+    this starts them. Unless the user set ``NUMBA_THREADING_LAYER``, the layers tried are
+    libgomp ('omp'), then 'workqueue' (then TBB) where libgomp is missing; unless the user
+    set ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT``, libgomp is loaded with
+    ``OMP_WAIT_POLICY=PASSIVE`` (the environment is restored right after: another library's
+    OpenMP, PyTorch's included, keeps its own setting). Why:
+
+    * libgomp spinning (its default) after each kernel took the cores from OpenBLAS's threads:
+      the seed MLP ran 2.8x slower at 2 threads (AVX2 VM, 2026-11).
+    * workqueue hands every kernel to sleeping threads while the caller waits; on a 2-vCPU
+      Zen 5 VM an empty parallel region cost 70-130 µs that way against 9 µs with passive
+      libgomp (whose caller runs the first share), and Adam on 615 k parameters 270-300 µs
+      against 126 µs serial. In alternating whole-benchmark processes there, the LSTM trained
+      25 % faster with passive libgomp (1.04-1.13 against 1.28-1.53 s per 100 batches), the
+      other workloads the same within noise.
+
+    It changes no result, only how threads wait. libgomp's pool does not survive ``fork``, so
+    a forked child runs the serial builds (``_forked``); ``_parallel_lock`` keeps the pool
+    from being entered by two threads at once.
     """
     import numba
 
-    if numba.config.THREADING_LAYER == "default":
-        numba.config.THREADING_LAYER = "workqueue"
+    global _started
+    with _start_lock:
+        if _started:
+            return numba
+        _started = True
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        if numba.config.THREADING_LAYER == "default":
+            numba.config.THREADING_LAYER_PRIORITY = ["omp", "workqueue", "tbb"]
+        keys = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
+        passive = not any(key in os.environ for key in keys)
+        if passive:
+            os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+        try:
+            numba.get_num_threads()  # starts the pool: libgomp reads its settings now
+        finally:
+            if passive:
+                del os.environ["OMP_WAIT_POLICY"]
     return numba
+
+
+def _after_fork_in_child():
+    """In a child of ``os.fork``: parallel builds off (libgomp's pool is the parent's)."""
+    global _forked
+    _forked = True
 
 
 def _numba_imports():
@@ -195,7 +230,7 @@ class Kernel:
             n = getattr(a, "size", 0)
             if n > size:
                 size = n
-        if (size >= self.min_parallel_size and _num_threads != 1
+        if (size >= self.min_parallel_size and _num_threads != 1 and not _forked
                 and _parallel_lock.acquire(blocking=False)):
             try:
                 if _num_threads is not None and self._numba.get_num_threads() != _num_threads:

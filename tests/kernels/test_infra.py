@@ -1,6 +1,7 @@
 """The accelerator's machinery (glassnet/kernels/__init__.py): lazy import, the choice in
 ``gn.config.accelerator``, compile report, and results independent of threads."""
 
+import os
 import subprocess
 import sys
 import threading
@@ -133,6 +134,47 @@ def test_kernels_called_from_four_threads_at_once_match_the_serial_runs(numba):
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b)
     assert not kernels._parallel_lock.locked()
+
+
+def test_the_pool_is_libgomp_waiting_passively_and_the_environment_is_left_as_it_was(numba):
+    """Fresh interpreters: the default layer, the user's choice, and OMP_WAIT_POLICY restored."""
+    code = ("import os, numba; from glassnet import kernels; kernels.get_num_threads(); "
+            "print(numba.threading_layer(), os.environ.get('OMP_WAIT_POLICY'))")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NUMBA_THREADING_LAYER", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    runs = {}
+    for name, extra in (("default", {}), ("chosen", {"NUMBA_THREADING_LAYER": "workqueue"}),
+                        ("user policy", {"OMP_WAIT_POLICY": "ACTIVE"})):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=120, env={**env, **extra})
+        assert out.returncode == 0, out.stderr
+        runs[name] = out.stdout.split()
+    assert runs["default"][1] == "None"  # set while libgomp loaded, then removed
+    assert runs["default"][0] in ("omp", "workqueue", "tbb")  # omp wherever libgomp is found
+    assert runs["chosen"] == ["workqueue", "None"]
+    assert runs["user policy"][1] == "ACTIVE"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_forked_child_runs_the_kernels_serially_with_the_same_results(numba):
+    expected = _run_adam(1)  # the parent has used the parallel pool
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a parallel-size kernel must neither hang nor abort
+        status = 1
+        try:
+            got = _run_adam(1)
+            same = all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+            os.write(write, b"same" if same and kernels._forked else b"differ")
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    message = os.read(read, 16)
+    os.close(read)
+    assert os.waitstatus_to_exitcode(status) == 0 and message == b"same"
+    assert not kernels._forked  # the parent keeps its parallel builds
 
 
 def test_results_do_not_depend_on_the_number_of_threads(two_threads):
