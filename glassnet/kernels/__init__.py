@@ -125,8 +125,9 @@ def _numba():
     this starts them. Unless the user set ``NUMBA_THREADING_LAYER``, the layers tried are
     libgomp ('omp'), then 'workqueue' (then TBB) where libgomp is missing; unless the user
     set ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT``, libgomp is loaded with
-    ``OMP_WAIT_POLICY=PASSIVE`` (the environment is restored right after: another library's
-    OpenMP, PyTorch's included, keeps its own setting). Why:
+    ``OMP_WAIT_POLICY=PASSIVE`` (the environment is restored right after). Where a libgomp is
+    already loaded (``import torch`` first: PyTorch's libgomp.so.1, spinning), numba's pool
+    would share it, so 'workqueue' comes first then. Why:
 
     * libgomp spinning (its default) after each kernel took the cores from OpenBLAS's threads:
       the seed MLP ran 2.8x slower at 2 threads (AVX2 VM, 2026-11).
@@ -150,7 +151,9 @@ def _numba():
         _started = True
         os.register_at_fork(after_in_child=_after_fork_in_child)
         if numba.config.THREADING_LAYER == "default":
-            numba.config.THREADING_LAYER_PRIORITY = ["omp", "workqueue", "tbb"]
+            first = "workqueue" if _libgomp_loaded() else "omp"
+            numba.config.THREADING_LAYER_PRIORITY = [first, *sorted({"omp", "workqueue"} - {first}),
+                                                     "tbb"]
         keys = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
         passive = not any(key in os.environ for key in keys)
         if passive:
@@ -161,6 +164,18 @@ def _numba():
             if passive:
                 del os.environ["OMP_WAIT_POLICY"]
     return numba
+
+
+def _libgomp_loaded():
+    """Whether a libgomp is already in the process (PyTorch's, say): its wait policy was read
+    when it loaded, so numba's pool would share it as it is (spinning, by default)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libgomp.so.1", mode=os.RTLD_NOLOAD)
+    except (OSError, AttributeError):  # not loaded, or no RTLD_NOLOAD on this system
+        return False
+    return True
 
 
 def _after_fork_in_child():
