@@ -147,32 +147,6 @@ def test_fit_steps_with_masks_match(dtype, layer):
         np.testing.assert_allclose(g, r, rtol=50 * rtol, atol=50 * atol)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_vector_exp_and_tanh_are_within_a_few_ulps(dtype):
-    from numba import njit
-
-    @njit
-    def apply(x, e, t):
-        for i in range(x.size):
-            e[i] = KR.vexp(x[i])
-            t[i] = KR.vtanh(x[i])
-
-    x = np.concatenate([np.linspace(-80, 80, 20001), np.geomspace(1e-30, 1, 2001),
-                        -np.geomspace(1e-30, 1, 2001), [0.0, 0.625, -0.625]]).astype(dtype)
-    e, t = np.empty_like(x), np.empty_like(x)
-    apply(x, e, t)
-    exact_e = np.exp(x.astype(np.float64))
-    exact_t = np.tanh(x.astype(np.float64))
-    ulp = np.finfo(dtype).eps
-    assert np.all(np.abs(e - exact_e) <= 1.0 * ulp * exact_e)
-    tiny = np.finfo(dtype).tiny
-    assert np.all(np.abs(t - exact_t) <= 2.0 * ulp * np.maximum(np.abs(exact_t), tiny))
-    with np.errstate(over="ignore"):
-        big = np.array([-1000.0, 1000.0], dtype)
-        apply(big, e[:2], t[:2])
-    assert e[0] < np.finfo(dtype).tiny * 2 and np.isfinite(e[1]) and list(t[:2]) == [-1.0, 1.0]
-
-
 def _no_sequence_kernels(monkeypatch):
     """The LSTM's per-step kernel path (what runs where NumPy's OpenBLAS is not found)."""
     monkeypatch.setattr(R, "_sequence_kernels", lambda names, dtype: None)
