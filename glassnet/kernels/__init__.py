@@ -151,9 +151,8 @@ def _numba():
         _started = True
         os.register_at_fork(after_in_child=_after_fork_in_child)
         if numba.config.THREADING_LAYER == "default":
-            first = "workqueue" if _libgomp_loaded() else "omp"
-            numba.config.THREADING_LAYER_PRIORITY = [first, *sorted({"omp", "workqueue"} - {first}),
-                                                     "tbb"]
+            order = ["workqueue", "omp"] if _libgomp_loaded() else ["omp", "workqueue"]
+            numba.config.THREADING_LAYER_PRIORITY = [*order, "tbb"]
         keys = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
         passive = not any(key in os.environ for key in keys)
         if passive:
