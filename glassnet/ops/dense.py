@@ -112,7 +112,8 @@ def _fused_grad(kernel_name, ga, a):
 
 
 def _sigmoid_forward(z, bias):
-    """z <- z + bias; a = 1 / (1 + e^-z), written over z (NumPy: three passes after the add)."""
+    """z <- z + bias; a = 1 / (1 + e^-z): the kernel's a new array, NumPy's written over z
+    (three passes after the add)."""
     fused = _fused_forward("bias_sigmoid", z, bias)
     if fused is not None:
         return fused
@@ -137,7 +138,7 @@ def _sigmoid_grad(ga, a):
 
 
 def _relu_forward(z, bias):
-    """z <- z + bias; a = max(z, 0), written over z."""
+    """z <- z + bias; a = max(z, 0): the kernel's a new array, NumPy's written over z."""
     fused = _fused_forward("bias_relu", z, bias)
     if fused is not None:
         return fused
