@@ -170,9 +170,10 @@ def limit_blas_threads(threads=THREADS):
 
 
 @contextlib.contextmanager
-def thread_limits(threads, torch=None):
+def thread_limits(threads, torch=None, numba=True):
     """Every framework at ``threads`` threads: PyTorch, NumPy's BLAS and numba's kernels.
 
+    ``numba=False`` leaves numba alone (not even imported: a process that runs no kernel).
     Yields a note saying what was limited; the previous settings are restored on exit.
     """
     from glassnet import kernels
@@ -182,7 +183,7 @@ def thread_limits(threads, torch=None):
         torch.set_num_threads(threads)
     old_numba = None
     notes = []
-    if kernels.available():
+    if numba and kernels.available():
         import numba
 
         old_numba = kernels.get_num_threads()
@@ -463,26 +464,162 @@ def make_trainer(framework, workload, data, torch=None, jax=None):
     return torch_trainer(torch, workload, data, batch_size)
 
 
+#: seconds between two timed runs: OpenBLAS's idle workers spin for about 0.1 s after its last
+#: call (measured: 0.1 s of CPU in the second after a glassnet run, 0.01 s after PyTorch's), and
+#: would otherwise take a core from the start of the next framework's run
+SETTLE_SECONDS = 0.25
+
+
 def time_workload(workload, data, frameworks, reps, n_batches, torch=None, warmup_batches=2,
-                  also=None, jax=None):
+                  also=None, jax=None, runners=None, settle_seconds=SETTLE_SECONDS):
     """Alternate the frameworks ``reps`` times; returns {framework: [seconds per unit]}.
 
     Each run trains ``n_batches`` batches and its time is scaled to the workload's unit
     (``SPECS[workload][1]`` batches). Every framework first trains ``warmup_batches`` untimed.
     ``also`` maps extra names to functions returning seconds per unit, run in the same
     rotation (the GEMM roofline, so that it sees the same machine state as the runs).
+    ``runners`` maps each framework to where it runs (a ``FrameworkProcess``); without it,
+    every framework trains in this process on ``data``. Each timed run starts
+    ``settle_seconds`` after the previous one ended (``SETTLE_SECONDS``).
     """
     unit_batches = SPECS[workload][1]
-    trainers = {fw: make_trainer(fw, workload, data, torch, jax) for fw in frameworks}
-    for train in trainers.values():
-        train(warmup_batches)
+    if runners is None:
+        runners = {fw: InProcess(fw, data, torch, jax) for fw in frameworks}
+    for fw in frameworks:
+        runners[fw].prepare(workload, warmup_batches)
     times = {name: [] for name in [*frameworks, *(also or {})]}
     for _ in range(reps):
-        for fw, train in trainers.items():
-            times[fw].append(train(n_batches) * unit_batches / n_batches)
+        for fw in frameworks:
+            time.sleep(settle_seconds)
+            times[fw].append(runners[fw].train(workload, n_batches) * unit_batches / n_batches)
         for name, measure in (also or {}).items():
+            time.sleep(settle_seconds)
             times[name].append(measure())
     return times
+
+
+# ------------------------------------------------------------------------ where frameworks run
+class InProcess:
+    """A framework's trainers in this process (``--in-process``, and inside each worker)."""
+
+    def __init__(self, framework, data, torch=None, jax=None):
+        self.framework, self.data, self.torch, self.jax = framework, data, torch, jax
+        self.trainers = {}
+
+    def prepare(self, workload, warmup_batches):
+        """Build the workload's model and train ``warmup_batches`` untimed (compiles kernels)."""
+        train = make_trainer(self.framework, workload, self.data, self.torch, self.jax)
+        train(warmup_batches)
+        self.trainers[workload] = train
+
+    def train(self, workload, n_batches):
+        """Seconds to train ``n_batches`` batches of the prepared workload."""
+        return self.trainers[workload](n_batches)
+
+
+class FrameworkProcess:
+    """One framework in its own Python process, driven over a pipe: the default.
+
+    Each worker imports only its own framework, as a user's program does, and loads the data
+    itself. In one process PyTorch's bundled OpenMP runtime (``libgomp.so.1``, which spins)
+    would also be numba's, so glassnet's kernels would run on numba's workqueue pool instead
+    of their own passive OpenMP one (``glassnet/kernels/__init__.py`` says why), and
+    glassnet's malloc tuning (``gn.config.retain_memory``) would apply to PyTorch's runs too.
+    ``--in-process`` measures that shared case instead. Requests and replies are JSON lines;
+    the worker's own prints go to stderr.
+    """
+
+    def __init__(self, framework, cifar_images, retain_memory=True):
+        self.framework = framework
+        args = [sys.executable, __file__, "--keep-env", "--_worker", framework,
+                "--_cifar", str(cifar_images)]
+        if not retain_memory:
+            args.append("--no-retain-memory")
+        self.process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, bufsize=1)
+        self.info = self.call("ready")
+
+    def call(self, command, **arguments):
+        """Send one request; returns the worker's result (raises with its traceback)."""
+        self.process.stdin.write(json.dumps({"command": command, **arguments}) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the {self.framework} worker exited (code "
+                               f"{self.process.wait()}) during {command!r}; see its stderr")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RuntimeError(f"{self.framework} worker, {command!r}: {reply['error']}")
+        return reply["result"]
+
+    def threads(self, count):
+        return self.call("threads", count=count)
+
+    def prepare(self, workload, warmup_batches):
+        self.call("prepare", workload=workload, warmup_batches=warmup_batches)
+
+    def train(self, workload, n_batches):
+        return self.call("train", workload=workload, n_batches=n_batches)
+
+    def close(self):
+        if self.process.poll() is None:
+            with contextlib.suppress(OSError, ValueError):
+                self.process.stdin.close()
+            self.process.wait(timeout=60)
+
+
+def serve_worker(framework, cifar_images, retain_memory=True):
+    """The worker side of ``FrameworkProcess``: answer requests on stdin until it closes."""
+    import traceback
+
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # the frameworks' own prints must not reach the reply pipe
+    torch = load_torch() if framework == "torch" else None
+    jax = load_jax() if framework == "jax" else None
+    missing = (framework == "torch" and torch is None) or (framework == "jax" and jax is None)
+    import glassnet
+
+    glassnet.config.retain_memory = bool(retain_memory)
+    if framework == "glassnet_numpy":  # the pure NumPy path: numba is never imported here
+        glassnet.config.accelerator = "numpy"
+    kernels_here = framework == "glassnet"
+    data = None if missing else load_data(cifar_images)
+    runner = InProcess(framework, data, torch, jax)
+    limits = contextlib.ExitStack()
+    for line in sys.stdin:
+        request = json.loads(line)
+        command = request.pop("command")
+        try:
+            if command == "ready":
+                result = {"missing": missing,
+                          "version": (torch.__version__ if torch is not None else
+                                      jax[0].__version__ if jax is not None else
+                                      glassnet.__version__),
+                          "cifar_source": None if data is None else data.get("cifar_source")}
+            elif command == "threads":
+                limits.close()
+                limits = contextlib.ExitStack()
+                result = limits.enter_context(thread_limits(request["count"], torch,
+                                                            numba=kernels_here))
+            elif command == "prepare":
+                result = runner.prepare(**request)
+            elif command == "train":
+                result = runner.train(**request)
+            elif command == "info":
+                from glassnet import kernels
+
+                loaded = [m for m in ("torch", "jax", "numba") if m in sys.modules]
+                result = {"blas": blas_info(), "loaded": loaded,  # (before numba's version)
+                          "accelerator": accelerator_info(run_done=True),
+                          "compile_report": {
+                              name: {"first_call_seconds": s, "cache_hits": hits}
+                              for name, (s, hits) in kernels.compile_report().items()}}
+            else:
+                raise ValueError(f"unknown command {command!r}")
+            replies.write(json.dumps({"result": result}) + "\n")
+        except Exception:  # noqa: BLE001  (reported to the parent, which raises it)
+            replies.write(json.dumps({"error": traceback.format_exc()}) + "\n")
+    limits.close()
 
 
 # ------------------------------------------------------------------------ GEMM roofline
@@ -734,7 +871,7 @@ def _parse_threads(threads):
 
 def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, name="run",
         n_batches=None, results_dir=HERE / "results", import_runs=5, threads=DEFAULT_THREADS,
-        retain_memory=True, gemm_options=None, out=print):
+        retain_memory=True, gemm_options=None, in_process=False, out=print):
     """Run the benchmarks; returns the report dict (also written to ``results_dir/name.json``).
 
     Args:
@@ -755,8 +892,21 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
             process get the same allocator settings).
         gemm_options: keyword arguments for ``gemm.gemm_report`` (``samples``, ``min_time``,
             ``peak_size``) replacing the defaults (5, 0.01 s, 2048; quick: 2, 0.005 s, 1024).
+        in_process: time every framework in this process (PyTorch imported beside glassnet)
+            instead of each in its own worker process (``FrameworkProcess``, the default).
         out: the print function.
     """
+    workers = {}
+    try:
+        return _run(only, reps, quick, frameworks, name, n_batches, results_dir, import_runs,
+                    threads, retain_memory, gemm_options, in_process, out, workers)
+    finally:
+        for worker in workers.values():
+            worker.close()
+
+
+def _run(only, reps, quick, frameworks, name, n_batches, results_dir, import_runs, threads,
+         retain_memory, gemm_options, in_process, out, workers):
     import glassnet
     from glassnet import kernels
 
@@ -765,19 +915,36 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
     primary = thread_counts[0]
     glassnet.config.retain_memory = bool(retain_memory)
     torch_asked, jax_asked = "torch" in frameworks, "jax" in frameworks
-    torch = load_torch(primary) if torch_asked else None
-    jax = load_jax() if jax_asked else None
     numpy_column = "glassnet_numpy" in frameworks and kernels.available()
-    frameworks = [fw for fw in frameworks if (fw != "torch" or torch is not None)
-                  and (fw != "jax" or jax is not None)
-                  and (fw != "glassnet_numpy" or numpy_column)]
+    frameworks = [fw for fw in frameworks if fw != "glassnet_numpy" or numpy_column]
+    selected = [w for w in WORKLOADS if w in only]
+    cifar_images = max(CIFAR_IMAGES, (n_batches or 0) * SPECS["cifar"][0])
+    cifar_images = cifar_images if "cifar" in selected else 0
+    torch = jax = data = None
+    versions = {}
+    if in_process:
+        torch = load_torch(primary) if torch_asked else None
+        jax = load_jax() if jax_asked else None
+        frameworks = [fw for fw in frameworks if (fw != "torch" or torch is not None)
+                      and (fw != "jax" or jax is not None)]
+        versions = {"torch": None if torch is None else torch.__version__,
+                    "jax": None if jax is None else jax[0].__version__}
+        data = load_data(cifar_images) if selected else None
+        cifar_source = None if data is None else data.get("cifar_source")
+    else:
+        for fw in frameworks:
+            workers[fw] = FrameworkProcess(fw, cifar_images if selected else 0, retain_memory)
+        frameworks = [fw for fw in frameworks if not workers[fw].info["missing"]]
+        versions = {fw: workers[fw].info["version"] for fw in ("torch", "jax")
+                    if fw in frameworks}
+        cifar_source = workers[frameworks[0]].info["cifar_source"]
     report = {
         "name": name, "quick": quick, "reps": reps, "threads": primary,
         "threads_list": thread_counts, "frameworks": frameworks,
         "python": sys.version.split()[0], "numpy": np.__version__,
         "glassnet": getattr(glassnet, "__version__", None),
-        "torch": None if torch is None else torch.__version__,
-        "jax": None if jax is None else jax[0].__version__,
+        "torch": versions.get("torch"), "jax": versions.get("jax"),
+        "in_process": bool(in_process),
         "machine": platform.machine(), "cpu_count": os.cpu_count(), "cpu": cpu_info(),
         "accelerator": accelerator_info(),
         "load_average_start": os.getloadavg(), "environment": environment_note(),
@@ -801,29 +968,37 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
         out("accelerator: numba (the [fast] extra) is not installed: the glassnet column is the "
             "pure NumPy path")
     out(f"environment: {report['environment']}")
+    out("processes: " + ("every framework in this one process (--in-process): numba shares "
+                         "PyTorch's OpenMP runtime when PyTorch is loaded" if in_process else
+                         "each framework in its own worker process, alternating (as each is "
+                         "used alone)"))
     out("allocator: " + ("glassnet's fit applies gn.backend.retain_freed_memory() "
-                         "(gn.config.retain_memory, the default); PyTorch, in the same process, "
-                         "runs under the same malloc settings" if retain_memory else
-                         "gn.config.retain_memory = False (C library defaults)"))
-    selected = [w for w in WORKLOADS if w in only]
-    cifar_images = max(CIFAR_IMAGES, (n_batches or 0) * SPECS["cifar"][0])
-    data = load_data(cifar_images if "cifar" in selected else 0) if selected else None
-    if data is not None and "cifar_source" in data:
-        report["cifar_data"] = data["cifar_source"]
+                         "(gn.config.retain_memory, the default)" if retain_memory else
+                         "gn.config.retain_memory = False (C library defaults)")
+        + ("; PyTorch, in the same process, runs under the same malloc settings"
+           if in_process and retain_memory else ""))
+    if cifar_source:
+        report["cifar_data"] = cifar_source
         out("cifar data: " + ("CIFAR-10 from glassnet's dataset cache"
-                              if data["cifar_source"] == "cifar10" else
+                              if cifar_source == "cifar10" else
                               "random images of CIFAR-10's shape (the data set is not in "
                               "glassnet's cache)"))
     for count in thread_counts:
         run_fw = [fw for fw in frameworks if fw != "jax" or count == primary]
         entry_run = {"workloads": {}}
         report["by_threads"][str(count)] = entry_run
-        with thread_limits(count, torch) as thread_note:
+        with thread_limits(count, torch, numba=in_process) as thread_note:
+            if workers:
+                thread_note = "; ".join(
+                    [f"this process (GEMM tables): {thread_note}"]
+                    + [f"{LABELS[fw]} worker: {workers[fw].threads(count)}"
+                       for fw in frameworks])
             entry_run["threads_note"] = thread_note
             out("")
             out(f"== {count} thread(s): {thread_note}")
             if count == primary:
-                report["blas"] = blas_info()
+                report["blas"] = (workers[frameworks[0]].call("info")["blas"] if workers
+                                  else blas_info())
                 for pool in report["blas"]:
                     out(f"  {pool['user_api']}: {pool['internal_api']} {pool['version'] or ''} "
                         f"kernel={pool.get('architecture')} threads={pool['num_threads']}")
@@ -846,20 +1021,20 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
                     also = {"roofline": roofline_epoch}
                 fws = [fw for fw in run_fw if fw != "jax" or workload in JAX_WORKLOADS]
                 times = time_workload(workload, data, fws, reps, timed, torch, also=also,
-                                      jax=jax)
+                                      jax=jax, runners=workers or None)
                 interleaved = times.pop("roofline", None) or interleaved
                 entry = {"unit": unit, "batch_size": batch_size, "batches_timed": timed,
                          "threads": count, "seconds": times,
                          "median": {fw: statistics.median(v) for fw, v in times.items()}}
                 med = entry["median"]
-                if "torch" in med:
+                if "torch" in med and "glassnet" in med:
                     entry["ratio"] = med["glassnet"] / med["torch"]
                     if "glassnet_numpy" in med:
                         entry["ratio_numpy"] = med["glassnet_numpy"] / med["torch"]
                     entry["target_ratio"] = TARGETS[workload]
-                if "glassnet_numpy" in med:
+                if "glassnet_numpy" in med and "glassnet" in med:
                     entry["accelerator_speedup"] = med["glassnet_numpy"] / med["glassnet"]
-                if "jax" in med:
+                if "jax" in med and "glassnet" in med:
                     entry["ratio_jax"] = med["glassnet"] / med["jax"]
                 entry_run["workloads"][workload] = entry
                 out(f"  {workload}: " + ", ".join(
@@ -898,10 +1073,14 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
         report["rss_mib"] = rss_all(frameworks, rss_batches, data, primary)
     if "compile" in only:
         report["compile"] = compile_times(selected or ["mlp"], primary)
-    report["accelerator"] = accelerator_info(run_done=True)
-    report["accelerator"]["compile_report"] = {
-        name: {"first_call_seconds": s, "cache_hits": hits}
-        for name, (s, hits) in kernels.compile_report().items()}
+    if "glassnet" in workers:  # the kernels ran there
+        info = workers["glassnet"].call("info")
+        report["accelerator"] = {**info["accelerator"], "compile_report": info["compile_report"]}
+    else:
+        report["accelerator"] = accelerator_info(run_done=True)
+        report["accelerator"]["compile_report"] = {
+            name: {"first_call_seconds": s, "cache_hits": hits}
+            for name, (s, hits) in kernels.compile_report().items()}
     report["targets"] = evaluate_targets(report)
     report["load_average_end"] = os.getloadavg()
     report["run_seconds"] = time.perf_counter() - started
@@ -1058,7 +1237,12 @@ def main(argv=None):
     parser.add_argument("--retain-memory", action=argparse.BooleanOptionalAction, default=True,
                         help="gn.config.retain_memory for glassnet's fit (default: on, as in "
                              "glassnet)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run every framework in this process (PyTorch beside glassnet) "
+                             "instead of each in its own worker process")
     parser.add_argument("--_rss", help=argparse.SUPPRESS)
+    parser.add_argument("--_worker", help=argparse.SUPPRESS)
+    parser.add_argument("--_cifar", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--_compile", help=argparse.SUPPRESS)
     parser.add_argument("--_batches", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--_data", help=argparse.SUPPRESS)
@@ -1070,6 +1254,9 @@ def main(argv=None):
     if args._rss:
         print(json.dumps(rss_child(args._rss, args._batches, args._data, threads[0])))
         return None
+    if args._worker:
+        serve_worker(args._worker, args._cifar, args.retain_memory)
+        return None
     if args._compile:
         print(json.dumps(compile_child(args._compile.split(","), threads[0])))
         return None
@@ -1080,7 +1267,8 @@ def main(argv=None):
     reps = args.reps if args.reps is not None else (3 if args.quick else 5)
     frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
     return run(only=only, reps=reps, quick=args.quick, frameworks=frameworks, name=args.name,
-               n_batches=args.batches, threads=threads, retain_memory=args.retain_memory)
+               n_batches=args.batches, threads=threads, retain_memory=args.retain_memory,
+               in_process=args.in_process)
 
 
 if __name__ == "__main__":

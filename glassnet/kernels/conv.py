@@ -9,6 +9,7 @@ kernels do the same arithmetic over NHWC, C-contiguous arrays, in parallel over 
 * ``col2im``: gx[n, r, q, c] = sum of gcols[n, i, j, a, b, c] over the (i, j, a, b) that read
   (r, q), added in the reference's order (kernel position (a, b) outermost); the unpadding
   is the bounds check.
+* ``band_rows``: the banded convolution's input rows (the padding and the copy in one pass).
 * ``band_col2im``: the banded convolution's dL/dX rows added back to the image (the same
   order of additions as the reference's strided adds).
 * ``max_pool_forward``: y = the maximum of each window (NaN propagates, as ``np.maximum``;
@@ -34,6 +35,7 @@ from glassnet.kernels import kernel as _kernel
 # trained 11 % faster, 6.25 against 7.04 s per 100 batches, with the conv kernels serial).
 PARALLEL_SIZE = 1 << 22
 kernel = _kernel(min_parallel_size=PARALLEL_SIZE)
+BAND_ROWS_PARALLEL_SIZE = PARALLEL_SIZE
 
 
 @kernel
@@ -77,6 +79,44 @@ def col2im(gcols, gx, sh, sw, dh, dw, top, left):
                         if 0 <= q < width:
                             for c in range(channels):
                                 gx[n, r, q, c] += gcols[n, i, j, a, b, c]
+
+
+@_kernel(min_parallel_size=BAND_ROWS_PARALLEL_SIZE)
+def band_rows(x, rows, sh, dh, step, top, left):
+    """rows (N, OH, tiles, kh, tin*C) of the banded form from x (N, H, W, C): tile t of output
+    row i, kernel row a holds the tin padded pixels (i*sh + a*dh, t*step + p), p < tin, of
+    all C channels (zero outside the image): the padding and the copy in one pass.
+
+    Each (tile, kernel row) is one contiguous run of (columns x channels) of an image row,
+    zeros at its ends where the tile reaches into the padding.
+    """
+    n_images, height, width, channels = x.shape
+    oh, tiles, kh, run = rows.shape[1], rows.shape[2], rows.shape[3], rows.shape[4]
+    tin = run // channels
+    src = x.reshape(n_images, height, width * channels)
+    for n in prange(n_images):
+        for i in range(oh):
+            for t in range(tiles):
+                q0 = t * step - left  # image column of the tile's padded column 0
+                lo = min(max(0, -q0), tin)
+                hi = max(lo, min(tin, width - q0))
+                for a in range(kh):
+                    r = i * sh + a * dh - top
+                    out = rows[n, i, t, a]
+                    if r < 0 or r >= height:
+                        hi_r = lo
+                    else:
+                        hi_r = hi
+                    for e in range(lo * channels):
+                        out[e] = 0.0
+                    # views, so that the loop index is known non-negative (vector lanes)
+                    seg = out[lo * channels : hi_r * channels]
+                    row = src[n, min(max(r, 0), height - 1)]
+                    part = row[(q0 + lo) * channels : (q0 + hi_r) * channels]
+                    for e in range(seg.shape[0]):
+                        seg[e] = part[e]
+                    for e in range(hi_r * channels, run):
+                        out[e] = 0.0
 
 
 @kernel

@@ -338,14 +338,19 @@ class Conv2DFunction(Function):
         tile, tiles, tin = self._tile_geometry(kw, cout)
         n = x.shape[0]
         self.in_shape = x.shape
-        xpad = xp.ascontiguousarray(pad_nhwc(x, pad_h, pad_w))
-        sn, sh, sw, sc = xpad.strides
         (s_h, s_w), (d_h, _) = self.strides, self.dilation
-        # NumPy's strided copy; the fused im2col kernel was 2-4x slower for these few channels
-        view = xp.lib.stride_tricks.as_strided(
-            xpad, (n, oh, tiles, kh, tin, cin),
-            (sn, sh * s_h, sw * s_w * tile, sh * d_h, sw, sc), writeable=False)
-        self.rows = view.reshape(n * oh * tiles, kh * tin * cin)  # a copy: one row per tile
+        band_rows = _fused("band_rows", x, w)
+        if band_rows is not None:  # the padding and the copy in one pass, the same values
+            self.rows = xp.empty((n * oh * tiles, kh * tin * cin), dtype=x.dtype)
+            band_rows(xp.ascontiguousarray(x), self.rows.reshape(n, oh, tiles, kh, tin * cin),
+                      s_h, d_h, s_w * tile, pad_h[0], pad_w[0])
+        else:
+            xpad = xp.ascontiguousarray(pad_nhwc(x, pad_h, pad_w))
+            sn, sh, sw, sc = xpad.strides
+            view = xp.lib.stride_tricks.as_strided(
+                xpad, (n, oh, tiles, kh, tin, cin),
+                (sn, sh * s_h, sw * s_w * tile, sh * d_h, sw, sc), writeable=False)
+            self.rows = view.reshape(n * oh * tiles, kh * tin * cin)  # a copy: a row per tile
         band = xp.zeros((kh, tin, cin, tile, cout), dtype=xp.result_type(x, w))
         q = xp.arange(tile)
         for kb in range(kw):

@@ -56,6 +56,38 @@ def test_torch_workload_when_installed(bench, data, workload):
     assert list(times) == frameworks and all(v[0] > 0 for v in times.values())
 
 
+def test_framework_process_trains_in_its_own_process(bench):
+    """The default: a worker process per framework, which imports only its own framework."""
+    worker = bench.FrameworkProcess("glassnet_numpy", cifar_images=0)
+    try:
+        assert worker.info["missing"] is False and worker.info["cifar_source"] is None
+        assert "BLAS" in worker.threads(1) or "threadpoolctl" in worker.threads(1)
+        worker.prepare("mlp", 1)
+        assert worker.train("mlp", 2) > 0
+        info = worker.call("info")
+        assert info["loaded"] == []  # neither torch nor numba: the pure NumPy path
+        assert info["compile_report"] == {}  # no kernel ran there
+        with pytest.raises(RuntimeError, match="KeyError: 'lstm'"):  # never prepared
+            worker.train("lstm", 1)
+        assert worker.train("mlp", 1) > 0  # a failed request leaves the worker serving
+    finally:
+        worker.close()
+    assert worker.process.returncode == 0
+
+
+def test_framework_process_kernels_and_torch_stay_apart(bench):
+    pytest.importorskip("numba")
+    worker = bench.FrameworkProcess("glassnet", cifar_images=0)
+    try:
+        worker.threads(1)
+        worker.prepare("mlp", 1)
+        info = worker.call("info")
+        assert "torch" not in info["loaded"] and "numba" in info["loaded"]
+        assert info["compile_report"]  # the kernels ran in the worker
+    finally:
+        worker.close()
+
+
 def test_torch_and_glassnet_models_have_the_same_parameter_counts(bench):
     torch = bench.load_torch()
     if torch is None:
@@ -128,8 +160,9 @@ def test_run_writes_json_without_torch(bench, tmp_path):
     lines = []
     report = bench.run(only=["mlp", "roofline", "rss"], reps=1, frameworks=["glassnet"],
                        name="smoke", n_batches=2, results_dir=tmp_path, threads=1,
-                       out=lines.append)
+                       in_process=True, out=lines.append)
     written = json.loads((tmp_path / "smoke.json").read_text())
+    assert written["in_process"] is True
     assert written["workloads"]["mlp"]["median"]["glassnet"] > 0
     assert written["workloads"]["mlp"]["batches_timed"] == 2
     assert written["roofline"]["gflops_per_second"] > 0
@@ -148,6 +181,7 @@ def test_run_all_new_fields_two_thread_counts(bench, tmp_path):
               name="smoke2", n_batches=1, results_dir=tmp_path, threads="2,1", out=lines.append,
               gemm_options={"samples": 1, "min_time": 0.0, "peak_size": 128})
     written = json.loads((tmp_path / "smoke2.json").read_text())
+    assert written["in_process"] is False  # the default: each framework in its own process
     assert written["threads_list"] == [2, 1] and written["threads"] == 2
     assert set(written["by_threads"]) == {"2", "1"}
     ran = written["frameworks"]

@@ -80,7 +80,8 @@ BANDED_CASES = [
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("xs,ws,kw,tile", BANDED_CASES)
 def test_conv2d_banded_backward_bit_identical(dtype, xs, ws, kw, tile):
-    """The fused band_col2im adds dL/dX back in the reference's order: the same bits."""
+    """The fused band_rows copies the reference's rows and band_col2im adds dL/dX back in the
+    reference's order: the same bits."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal(xs).astype(dtype)
     w = rng.standard_normal(ws).astype(dtype)
@@ -94,9 +95,10 @@ def test_conv2d_banded_backward_bit_identical(dtype, xs, ws, kw, tile):
     ref, fused = _both(run)
     for a, c in zip(ref, fused, strict=True):
         np.testing.assert_array_equal(c, a)
-    fused_kernel = kernels.get("conv", "band_col2im")  # it ran, for this dtype
-    assert any(str(sig[0].dtype) == np.dtype(dtype).name for build in (
-        fused_kernel._serial, fused_kernel._parallel) for sig in build.overloads)
+    for name in ("band_rows", "band_col2im"):  # both ran, for this dtype
+        fused_kernel = kernels.get("conv", name)
+        assert any(str(sig[0].dtype) == np.dtype(dtype).name for build in (
+            fused_kernel._serial, fused_kernel._parallel) for sig in build.overloads), name
 
 
 POOL_CASES = [
