@@ -135,6 +135,7 @@ def test_orthogonal(shape):
     rows, cols = flat.shape
     gram = flat.T @ flat if rows >= cols else flat @ flat.T
     np.testing.assert_allclose(gram, 4.0 * np.eye(min(rows, cols)), atol=1e-10)
+    assert w.flags.c_contiguous  # (fewer rows than columns: the transposed QR factor, copied)
 
 
 def test_orthogonal_needs_2d():

@@ -87,24 +87,28 @@ def _lstm_forward_row(zx, rec, c_prev, h_prev, m, acts, c, tc, h, one, two, r, u
     tc_r = tc[r]
     h_r = h[r]
     mv = m[r] if masked else one
+    # Two passes over the units, the second reading back what the first stored (in L1): the
+    # gates and c, then tanh(c) and h. One pass chains five exps per unit (tanh(c) waits on
+    # three gates), longer than the core's reorder window covers: 3.4 against 2.9 ns a unit on
+    # a Zen 4 core, the same arithmetic.
     for j in range(u):
         a_i = one / (vexp(-(zi[j] + ri[j])) + one)
         a_f = one / (vexp(-(zf[j] + rf[j])) + one)
         a_g = two * (one / (vexp((zg[j] + rg[j]) * -two) + one)) - one
-        a_o = one / (vexp(-(zo[j] + ro[j])) + one)
-        cp = cp_r[j]
-        cv = a_f * cp + a_i * a_g
-        t = two * (one / (vexp(cv * -two) + one)) - one
-        hv = a_o * t
-        if masked:
-            hp = hp_r[j]
-            cv = (cv - cp) * mv + cp
-            hv = (hv - hp) * mv + hp
         ai[j] = a_i
         af[j] = a_f
         ag[j] = a_g
-        ao[j] = a_o
-        c_r[j] = cv
+        ao[j] = one / (vexp(-(zo[j] + ro[j])) + one)
+        c_r[j] = a_f * cp_r[j] + a_i * a_g
+    for j in range(u):
+        cv = c_r[j]
+        t = two * (one / (vexp(cv * -two) + one)) - one
+        hv = ao[j] * t
+        if masked:
+            cp = cp_r[j]
+            hp = hp_r[j]
+            c_r[j] = (cv - cp) * mv + cp
+            hv = (hv - hp) * mv + hp
         tc_r[j] = t
         h_r[j] = hv
 

@@ -342,7 +342,10 @@ class Layer(RecordingMixin, SymbolicCallMixin):
 
             init = initializers.get("glorot_uniform" if initializer is None else initializer)
             value = init(shape, dtype)
-        value = xp.array(value, dtype=dtype, copy=True)
+        # C order whatever the initializer returned (an orthogonal matrix comes transposed out
+        # of its QR): the fused kernels (optimizer updates, recurrent GEMMs) take C-contiguous
+        # arrays and fall back to NumPy for others
+        value = xp.array(value, dtype=dtype, copy=True, order="C")
         if value.shape != shape:
             raise ShapeError(
                 f"Layer '{self.name}': initializer for weight {name!r} returned shape "

@@ -217,3 +217,18 @@ def test_non_finite_gradients_propagate_as_in_numpy():
 
     for a, b in zip(run("numpy"), run("auto"), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("layer", ["LSTM", "GRU"])
+def test_every_recurrent_weight_takes_the_fused_step(layer, kernel_calls):
+    """An LSTM's or GRU's weights (the orthogonal recurrent kernel included) are C-contiguous,
+    so one Adam step runs the kernel once per weight and NumPy's update for none."""
+    from glassnet.layers import GRU, LSTM, Dense
+    from glassnet.models import Sequential
+    from glassnet.optimizers import Adam
+
+    model = Sequential([{"LSTM": LSTM, "GRU": GRU}[layer](6, input_shape=(4, 3)), Dense(2)])
+    model.compile(optimizer=Adam(), loss="mse")
+    x = np.random.default_rng(0).standard_normal((5, 4, 3)).astype(np.float32)
+    model.fit(x, np.zeros((5, 2), np.float32), batch_size=5, epochs=1, verbose=0)
+    assert kernel_calls.count("adam") == len(model.trainable_weights)

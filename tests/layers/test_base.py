@@ -275,3 +275,20 @@ def test_explicit_build_marks_built_and_is_not_repeated():
     assert len(layer.weights) == 2
     layer(np.ones((2, 4)))
     assert len(layer.weights) == 2  # not built a second time
+
+
+def test_weights_are_c_contiguous_whatever_the_initializer_returns():
+    """Fused kernels take C-contiguous arrays only: a Fortran-ordered initial value (an LSTM's
+    orthogonal recurrent kernel came that way) would leave its optimizer update in NumPy."""
+    from glassnet.layers import LSTM, Layer
+
+    lstm = LSTM(8, input_shape=(3, 5))
+    lstm.build((None, 3, 5))
+    assert all(w.data.flags.c_contiguous for w in lstm.weights)
+
+    layer = Layer()
+    fortran = np.asfortranarray(np.arange(12.0).reshape(3, 4))
+    weight = layer.add_weight(shape=(3, 4), initializer=lambda shape, dtype: fortran,
+                              dtype="float64")
+    assert weight.data.flags.c_contiguous
+    np.testing.assert_array_equal(weight.data, fortran)
