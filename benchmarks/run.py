@@ -5,10 +5,18 @@ the same batch size and the same number of threads, at each thread count of ``--
 (default ``2,1``: the two cores of the reference machine, then one). At a thread count ``t``
 every framework gets ``t`` threads: ``torch.set_num_threads(t)``, NumPy's BLAS through
 threadpoolctl (when installed) and numba's parallel kernels through
-``glassnet.kernels.set_num_threads(t)``. Repetitions alternate the frameworks (glassnet,
-glassnet (NumPy), PyTorch, ...) so that all see the same machine state; each framework first
-runs one untimed warm-up (which also compiles or loads glassnet's kernels). The table shows
-medians and the ratios glassnet / PyTorch (lower is better; 1.0 = as fast as PyTorch).
+``glassnet.kernels.set_num_threads(t)``. Each framework trains each workload in a fresh
+worker process of its own (``FrameworkProcess``), which imports only that framework, as a
+program training that one model does; this process drives them over pipes. (A glassnet worker
+that had trained the MLP and LeNet first ran the LSTM 4.5 % slower than a fresh one, both
+alternating in one run, on a Zen 4 VM.) Repetitions alternate the frameworks (glassnet, glassnet
+(NumPy), PyTorch, ...) so that all see the same machine state, 0.25 s apart
+(``SETTLE_SECONDS``); each framework first runs one untimed warm-up (which also compiles or
+loads glassnet's kernels). The table shows medians and the ratios glassnet / PyTorch (lower is
+better; 1.0 = as fast as PyTorch). ``--in-process`` runs them all in this one process instead,
+PyTorch beside glassnet: numba then shares PyTorch's OpenMP runtime and glassnet's kernels run
+on numba's workqueue pool (``glassnet/kernels/__init__.py``), and glassnet's malloc tuning
+applies to PyTorch's runs too.
 
 glassnet runs twice when numba (the optional ``[fast]`` extra) is installed: as installed,
 ``gn.config.accelerator = 'auto'`` (the fused kernels of ``glassnet/kernels/``), column
@@ -84,6 +92,7 @@ Usage:
     python benchmarks/run.py [--quick] [--reps N] [--threads 2,1]
         [--only mlp,lenet,lstm,gru,cifar,roofline,gemm,import,rss,compile]
         [--frameworks glassnet,glassnet_numpy,torch,jax] [--name run] [--no-retain-memory]
+        [--in-process]
 
 Results are printed and written to ``benchmarks/results/<name>.json``. Requires only glassnet;
 PyTorch (``pip install glassnet[bench]``) adds the comparison (the targets are ratios to
@@ -118,6 +127,7 @@ if __name__ == "__main__":
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
+import importlib.metadata  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
@@ -518,7 +528,8 @@ class InProcess:
 
 
 class FrameworkProcess:
-    """One framework in its own Python process, driven over a pipe: the default.
+    """One framework in its own Python process, driven over a pipe: the default (a new one
+    for each workload and thread count).
 
     Each worker imports only its own framework, as a user's program does, and loads the data
     itself. In one process PyTorch's bundled OpenMP runtime (``libgomp.so.1``, which spins)
@@ -566,6 +577,28 @@ class FrameworkProcess:
             with contextlib.suppress(OSError, ValueError):
                 self.process.stdin.close()
             self.process.wait(timeout=60)
+
+
+def _start_workers(workers, frameworks, workload, count, cifar_images, retain_memory):
+    """Fresh worker processes for ``frameworks`` (into ``workers``), at ``count`` threads."""
+    for fw in frameworks:
+        workers[fw] = worker = FrameworkProcess(fw, cifar_images if workload == "cifar" else 0,
+                                                retain_memory)
+        if worker.info["missing"]:
+            raise RuntimeError(f"{fw} is installed but its worker could not import it")
+        worker.note = worker.threads(count)
+
+
+def _close_workers(workers):
+    for worker in workers.values():
+        worker.close()
+    workers.clear()
+
+
+def _print_blas(pools, out):
+    for pool in pools:
+        out(f"  {pool['user_api']}: {pool['internal_api']} {pool['version'] or ''} "
+            f"kernel={pool.get('architecture')} threads={pool['num_threads']}")
 
 
 def serve_worker(framework, cifar_images, retain_memory=True):
@@ -888,21 +921,20 @@ def run(only=WORKLOADS + EXTRAS, reps=5, quick=False, frameworks=FRAMEWORKS, nam
             roofline and the GEMM table run at each; PyTorch, NumPy's BLAS and numba get that
             many threads. The first is the primary one (RSS, compile cost, ``workloads``).
         retain_memory: ``glassnet.config.retain_memory`` for this run (True is glassnet's
-            default: ``fit`` tunes glibc's malloc, process-wide, so PyTorch's runs in this
-            process get the same allocator settings).
+            default: ``fit`` tunes glibc's malloc, process-wide, so with ``in_process``
+            PyTorch's runs get the same allocator settings).
         gemm_options: keyword arguments for ``gemm.gemm_report`` (``samples``, ``min_time``,
             ``peak_size``) replacing the defaults (5, 0.01 s, 2048; quick: 2, 0.005 s, 1024).
         in_process: time every framework in this process (PyTorch imported beside glassnet)
             instead of each in its own worker process (``FrameworkProcess``, the default).
         out: the print function.
     """
-    workers = {}
+    workers = {}  # the worker processes open now (one set per workload)
     try:
         return _run(only, reps, quick, frameworks, name, n_batches, results_dir, import_runs,
                     threads, retain_memory, gemm_options, in_process, out, workers)
     finally:
-        for worker in workers.values():
-            worker.close()
+        _close_workers(workers)
 
 
 def _run(only, reps, quick, frameworks, name, n_batches, results_dir, import_runs, threads,
@@ -931,13 +963,14 @@ def _run(only, reps, quick, frameworks, name, n_batches, results_dir, import_run
                     "jax": None if jax is None else jax[0].__version__}
         data = load_data(cifar_images) if selected else None
         cifar_source = None if data is None else data.get("cifar_source")
-    else:
-        for fw in frameworks:
-            workers[fw] = FrameworkProcess(fw, cifar_images if selected else 0, retain_memory)
-        frameworks = [fw for fw in frameworks if not workers[fw].info["missing"]]
-        versions = {fw: workers[fw].info["version"] for fw in ("torch", "jax")
+    else:  # found without importing them here: each runs in its own worker processes
+        frameworks = [fw for fw in frameworks if fw not in ("torch", "jax")
+                      or importlib.util.find_spec(fw) is not None]
+        versions = {fw: importlib.metadata.version(fw) for fw in ("torch", "jax")
                     if fw in frameworks}
-        cifar_source = workers[frameworks[0]].info["cifar_source"]
+        cifar_source = None
+        if "cifar" in selected:
+            cifar_source = "cifar10" if _bench_conv_lstm().cifar_available() else "random"
     report = {
         "name": name, "quick": quick, "reps": reps, "threads": primary,
         "threads_list": thread_counts, "frameworks": frameworks,
@@ -983,25 +1016,20 @@ def _run(only, reps, quick, frameworks, name, n_batches, results_dir, import_run
                               if cifar_source == "cifar10" else
                               "random images of CIFAR-10's shape (the data set is not in "
                               "glassnet's cache)"))
+    glassnet_info = None  # the glassnet workers' accelerator and kernels (first use of each)
     for count in thread_counts:
         run_fw = [fw for fw in frameworks if fw != "jax" or count == primary]
         entry_run = {"workloads": {}}
         report["by_threads"][str(count)] = entry_run
         with thread_limits(count, torch, numba=in_process) as thread_note:
-            if workers:
-                thread_note = "; ".join(
-                    [f"this process (GEMM tables): {thread_note}"]
-                    + [f"{LABELS[fw]} worker: {workers[fw].threads(count)}"
-                       for fw in frameworks])
+            if not in_process:
+                thread_note = f"this process (GEMM tables): {thread_note}"
             entry_run["threads_note"] = thread_note
             out("")
             out(f"== {count} thread(s): {thread_note}")
-            if count == primary:
-                report["blas"] = (workers[frameworks[0]].call("info")["blas"] if workers
-                                  else blas_info())
-                for pool in report["blas"]:
-                    out(f"  {pool['user_api']}: {pool['internal_api']} {pool['version'] or ''} "
-                        f"kernel={pool.get('architecture')} threads={pool['num_threads']}")
+            if count == primary and in_process:
+                report["blas"] = blas_info()
+                _print_blas(report["blas"], out)
             load = os.getloadavg()
             out(f"  load average: {' '.join(f'{v:.2f}' for v in load)} on {os.cpu_count()} "
                 "CPUs")
@@ -1020,8 +1048,23 @@ def _run(only, reps, quick, frameworks, name, n_batches, results_dir, import_run
                         return gemm_roofline(reps=5)["roofline_seconds_per_epoch"]
                     also = {"roofline": roofline_epoch}
                 fws = [fw for fw in run_fw if fw != "jax" or workload in JAX_WORKLOADS]
+                if not in_process:  # new worker processes for each workload, as its own program
+                    _start_workers(workers, fws, workload, count, cifar_images, retain_memory)
+                    if "workers_note" not in entry_run:
+                        entry_run["workers_note"] = notes = "; ".join(
+                            f"{LABELS[fw]}: {w.note}" for fw, w in workers.items())
+                        out(f"  each workload's worker processes: {notes}")
+                    if count == primary and "blas" not in report:
+                        report["blas"] = workers[fws[0]].call("info")["blas"]
+                        _print_blas(report["blas"], out)
                 times = time_workload(workload, data, fws, reps, timed, torch, also=also,
                                       jax=jax, runners=workers or None)
+                if "glassnet" in workers:  # the kernels ran there: their compile report
+                    info = workers["glassnet"].call("info")
+                    glassnet_info = glassnet_info or info
+                    for kernel_name, v in info["compile_report"].items():
+                        glassnet_info["compile_report"].setdefault(kernel_name, v)
+                _close_workers(workers)
                 interleaved = times.pop("roofline", None) or interleaved
                 entry = {"unit": unit, "batch_size": batch_size, "batches_timed": timed,
                          "threads": count, "seconds": times,
@@ -1073,9 +1116,9 @@ def _run(only, reps, quick, frameworks, name, n_batches, results_dir, import_run
         report["rss_mib"] = rss_all(frameworks, rss_batches, data, primary)
     if "compile" in only:
         report["compile"] = compile_times(selected or ["mlp"], primary)
-    if "glassnet" in workers:  # the kernels ran there
-        info = workers["glassnet"].call("info")
-        report["accelerator"] = {**info["accelerator"], "compile_report": info["compile_report"]}
+    if glassnet_info is not None:
+        report["accelerator"] = {**glassnet_info["accelerator"],
+                                 "compile_report": glassnet_info["compile_report"]}
     else:
         report["accelerator"] = accelerator_info(run_done=True)
         report["accelerator"]["compile_report"] = {

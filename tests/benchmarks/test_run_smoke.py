@@ -182,6 +182,7 @@ def test_run_all_new_fields_two_thread_counts(bench, tmp_path):
               gemm_options={"samples": 1, "min_time": 0.0, "peak_size": 128})
     written = json.loads((tmp_path / "smoke2.json").read_text())
     assert written["in_process"] is False  # the default: each framework in its own process
+    assert "glassnet:" in written["by_threads"]["1"]["workers_note"]
     assert written["threads_list"] == [2, 1] and written["threads"] == 2
     assert set(written["by_threads"]) == {"2", "1"}
     ran = written["frameworks"]
