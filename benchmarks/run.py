@@ -1003,8 +1003,8 @@ def _run(only, reps, quick, frameworks, name, n_batches, results_dir, import_run
     out(f"environment: {report['environment']}")
     out("processes: " + ("every framework in this one process (--in-process): numba shares "
                          "PyTorch's OpenMP runtime when PyTorch is loaded" if in_process else
-                         "each framework in its own worker process, alternating (as each is "
-                         "used alone)"))
+                         "each framework in a fresh worker process of its own for each "
+                         "workload, alternating (as a program training that one model)"))
     out("allocator: " + ("glassnet's fit applies gn.backend.retain_freed_memory() "
                          "(gn.config.retain_memory, the default)" if retain_memory else
                          "gn.config.retain_memory = False (C library defaults)")

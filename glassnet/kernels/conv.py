@@ -35,7 +35,6 @@ from glassnet.kernels import kernel as _kernel
 # trained 11 % faster, 6.25 against 7.04 s per 100 batches, with the conv kernels serial).
 PARALLEL_SIZE = 1 << 22
 kernel = _kernel(min_parallel_size=PARALLEL_SIZE)
-BAND_ROWS_PARALLEL_SIZE = PARALLEL_SIZE
 
 
 @kernel
@@ -81,7 +80,7 @@ def col2im(gcols, gx, sh, sw, dh, dw, top, left):
                                 gx[n, r, q, c] += gcols[n, i, j, a, b, c]
 
 
-@_kernel(min_parallel_size=BAND_ROWS_PARALLEL_SIZE)
+@kernel
 def band_rows(x, rows, sh, dh, step, top, left):
     """rows (N, OH, tiles, kh, tin*C) of the banded form from x (N, H, W, C): tile t of output
     row i, kernel row a holds the tin padded pixels (i*sh + a*dh, t*step + p), p < tin, of
